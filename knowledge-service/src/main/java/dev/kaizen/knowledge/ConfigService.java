@@ -1,0 +1,171 @@
+package dev.kaizen.knowledge;
+
+import java.math.BigDecimal;
+import java.util.List;
+
+import com.google.protobuf.Descriptors;
+import dev.kaizen.api.v1.ConfigEntry;
+import dev.kaizen.api.v1.ConfigServiceProto;
+import dev.kaizen.api.v1.ConfigType;
+import dev.kaizen.api.v1.ListConfigRequest;
+import dev.kaizen.api.v1.ListConfigResponse;
+import dev.kaizen.api.v1.ResetConfigRequest;
+import dev.kaizen.api.v1.ResetConfigResponse;
+import dev.kaizen.api.v1.UpdateConfigRequest;
+import dev.kaizen.api.v1.UpdateConfigResponse;
+import io.helidon.dbclient.DbExecute;
+import io.helidon.dbclient.DbRow;
+import io.helidon.webserver.grpc.GrpcService;
+
+/**
+ * kaizen.v1.ConfigService: the typed runtime settings. Each setting's type and valid range are rows
+ * of the {@code config} table, so one check serves every key. Changing the text search language
+ * re-indexes all knowledge in the same transaction (the one change whose cost grows with the
+ * knowledge base; writes block meanwhile, so no entry is left indexed in the old language).
+ */
+final class ConfigService implements GrpcService {
+    private final Database database;
+
+    ConfigService(Database database) {
+        this.database = database;
+    }
+
+    @Override
+    public Descriptors.FileDescriptor proto() {
+        return ConfigServiceProto.getDescriptor();
+    }
+
+    @Override
+    public String serviceName() {
+        return "ConfigService";
+    }
+
+    @Override
+    public void update(Routing routing) {
+        Rpc.routes(routing, serviceName())
+                .unary("ListConfig", this::listConfig)
+                .unary("UpdateConfig", this::updateConfig)
+                .unary("ResetConfig", this::resetConfig);
+    }
+
+    private ListConfigResponse listConfig(ListConfigRequest request) {
+        List<ConfigEntry> entries = Sql.rows(database.execute(),
+                        "SELECT key, type, value, default_value, description FROM config ORDER BY key")
+                .stream()
+                .map(row -> ConfigEntry.newBuilder()
+                        .setKey(Sql.string(row, "key"))
+                        .setType(type(Sql.string(row, "type")))
+                        .setValue(Sql.string(row, "value"))
+                        .setDefaultValue(Sql.string(row, "default_value"))
+                        .setDescription(Sql.string(row, "description"))
+                        .build())
+                .toList();
+        return ListConfigResponse.newBuilder().addAllEntries(entries).build();
+    }
+
+    private UpdateConfigResponse updateConfig(UpdateConfigRequest request) {
+        String key = requireKey(request.getKey());
+        String value = request.getValue().strip();
+        return database.inTransaction(tx -> {
+            DbRow setting = lockSetting(tx, key);
+            String oldValue = Sql.string(setting, "value");
+            String newValue = validate(tx, setting, value);
+            store(tx, setting, newValue);
+            return UpdateConfigResponse.newBuilder().setKey(key).setOldValue(oldValue).setNewValue(newValue).build();
+        });
+    }
+
+    private ResetConfigResponse resetConfig(ResetConfigRequest request) {
+        String key = requireKey(request.getKey());
+        return database.inTransaction(tx -> {
+            DbRow setting = lockSetting(tx, key);
+            String defaultValue = Sql.string(setting, "default_value");
+            store(tx, setting, defaultValue);
+            return ResetConfigResponse.newBuilder().setKey(key).setValue(defaultValue).build();
+        });
+    }
+
+    private static void store(DbExecute tx, DbRow setting, String value) {
+        String key = Sql.string(setting, "key");
+        boolean reindex = "regconfig".equals(Sql.string(setting, "type")) && !value.equals(Sql.string(setting, "value"));
+        if (reindex) {
+            // SHARE mode waits for writes in flight and holds new ones until the re-index commits
+            Sql.update(tx, "LOCK TABLE knowledge IN SHARE MODE");
+        }
+        Sql.update(tx, "UPDATE config SET value = ? WHERE key = ?", value, key);
+        if (reindex) {
+            Sql.update(tx, "UPDATE knowledge SET search_vector = knowledge_search_vector(context, content)");
+        }
+    }
+
+    /** Checks {@code value} against the setting's type and range; returns the value to store. */
+    private static String validate(DbExecute tx, DbRow setting, String value) {
+        String key = Sql.string(setting, "key");
+        String type = Sql.string(setting, "type");
+        if (value.isEmpty()) {
+            throw Failures.invalidArgument("value is missing: give " + key + " a " + type + " value.");
+        }
+        if ("regconfig".equals(type)) {
+            if (Sql.row(tx, "SELECT 1 FROM pg_ts_config WHERE cfgname = ?", value).isEmpty()) {
+                String known = Sql.rows(tx, "SELECT string_agg(cfgname, ', ' ORDER BY cfgname) AS names FROM pg_ts_config")
+                        .getFirst().column("names").asString().orElse("");
+                throw Failures.invalidArgument("value '" + value + "' is not a text search configuration of this "
+                        + "database: use one of " + known + ".");
+            }
+            return value;
+        }
+        BigDecimal number;
+        try {
+            number = new BigDecimal(value);
+            if ("integer".equals(type)) {
+                number.intValueExact();
+            }
+        } catch (ArithmeticException | NumberFormatException e) {
+            throw Failures.invalidArgument("value '" + value + "' is not " + ("integer".equals(type)
+                    ? "a whole number" : "a number") + ": " + key + " takes " + range(setting) + ".");
+        }
+        BigDecimal min = (BigDecimal) Sql.value(setting, "min_value");
+        BigDecimal max = (BigDecimal) Sql.value(setting, "max_value");
+        if ((min != null && number.compareTo(min) < 0) || (max != null && number.compareTo(max) > 0)) {
+            throw Failures.invalidArgument("value " + value + " is out of range: " + key + " takes " + range(setting)
+                    + ".");
+        }
+        return value;
+    }
+
+    private static String range(DbRow setting) {
+        String type = "integer".equals(Sql.string(setting, "type")) ? "a whole number" : "a number";
+        Object min = Sql.value(setting, "min_value");
+        Object max = Sql.value(setting, "max_value");
+        if (min != null && max != null) {
+            return type + " from " + plain(min) + " to " + plain(max);
+        }
+        return min != null ? type + " of at least " + plain(min) : max != null ? type + " of at most " + plain(max) : type;
+    }
+
+    private static String plain(Object number) {
+        return ((BigDecimal) number).stripTrailingZeros().toPlainString();
+    }
+
+    private static DbRow lockSetting(DbExecute tx, String key) {
+        return Sql.row(tx, """
+                        SELECT key, type, value, default_value, min_value, max_value
+                        FROM config WHERE key = ? FOR UPDATE""", key)
+                .orElseThrow(() -> {
+                    String keys = Sql.rows(tx, "SELECT string_agg(key, ', ' ORDER BY key) AS keys FROM config")
+                            .getFirst().column("keys").asString().orElse("");
+                    return Failures.notFound("key '" + key + "' is not a configuration key: use one of " + keys + ".");
+                });
+    }
+
+    private static String requireKey(String key) {
+        if (key.isBlank()) {
+            throw Failures.invalidArgument("key is missing: list_config shows the keys.");
+        }
+        return key;
+    }
+
+    private static ConfigType type(String type) {
+        return ConfigType.valueOf("CONFIG_TYPE_" + type.toUpperCase(java.util.Locale.ROOT));
+    }
+}

@@ -1,0 +1,99 @@
+package dev.kaizen.knowledge;
+
+import java.time.Duration;
+import java.util.List;
+
+import io.helidon.config.Config;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.grpc.GrpcReflectionFeature;
+import io.helidon.webserver.grpc.GrpcRouting;
+import io.helidon.webserver.observe.ObserveFeature;
+import io.helidon.webserver.observe.health.HealthObserver;
+import io.helidon.webserver.observe.metrics.MetricsObserver;
+
+/**
+ * knowledge-service, composed: PostgreSQL (pool, migrations, health), the four kaizen.v1 gRPC
+ * services with health and reflection on the gRPC port, and health and Prometheus metrics on the
+ * admin port (/observe/health/live, /observe/health/ready, /observe/metrics).
+ */
+public final class KnowledgeServer {
+    /** The socket that serves health and metrics, apart from the gRPC API. */
+    public static final String ADMIN_SOCKET = "admin";
+    private static final System.Logger LOG = System.getLogger(KnowledgeServer.class.getName());
+
+    private final Database database;
+    private final DatabaseHealth health;
+    private final WebServer server;
+
+    private KnowledgeServer(Database database, DatabaseHealth health, WebServer server) {
+        this.database = database;
+        this.health = health;
+        this.server = server;
+    }
+
+    /** Connects to PostgreSQL, applies pending migrations and starts serving. */
+    public static KnowledgeServer start(Config config) {
+        Database database = Database.connect(config.get("db"));
+        Migrations.apply(database, config.get("db.startup.wait").as(Duration.class).orElse(Duration.ofSeconds(60)));
+        List<io.helidon.webserver.grpc.GrpcService> services = List.of(
+                new NamespaceService(database),
+                new ScopeService(database),
+                new KnowledgeService(database),
+                new ConfigService(database));
+        DatabaseHealth health = new DatabaseHealth(database,
+                services.stream().map(service -> service.proto().getPackage() + "." + service.serviceName()).toList(),
+                config.get("db.health.interval").as(Duration.class).orElse(Duration.ofSeconds(2)));
+
+        GrpcRouting.Builder grpc = GrpcRouting.builder().intercept(new GrpcMetrics());
+        services.forEach(grpc::service);
+        grpc.service(health.grpcService());
+
+        Config server = config.get("server");
+        WebServer webServer = WebServer.builder()
+                .config(server)
+                .shutdownHook(false)
+                .featuresDiscoverServices(false)
+                .shutdownGracePeriod(config.get("shutdown.grace").as(Duration.class).orElse(Duration.ofSeconds(10)))
+                .addRouting(grpc)
+                .putSocket(ADMIN_SOCKET, socket -> socket
+                        .host(server.get("host").asString().orElse("0.0.0.0"))
+                        .port(config.get("admin.port").asInt().orElse(9091)))
+                .addFeature(GrpcReflectionFeature.builder()
+                        .enabled(true)
+                        .addSocket(WebServer.DEFAULT_SOCKET_NAME)
+                        .build())
+                .addFeature(ObserveFeature.builder()
+                        .sockets(List.of(ADMIN_SOCKET))
+                        .addObserver(HealthObserver.builder()
+                                .details(true)
+                                .addCheck(health.readiness())
+                                .build())
+                        .addObserver(MetricsObserver.create())
+                        .build())
+                .build()
+                .start();
+        LOG.log(System.Logger.Level.INFO, "knowledge-service serving gRPC on port {0}, health and metrics on port {1}",
+                String.valueOf(webServer.port()), String.valueOf(webServer.port(ADMIN_SOCKET)));
+        return new KnowledgeServer(database, health, webServer);
+    }
+
+    public int grpcPort() {
+        return server.port();
+    }
+
+    public int adminPort() {
+        return server.port(ADMIN_SOCKET);
+    }
+
+    /**
+     * Stops gracefully: readiness turns false, the server stops accepting, calls in flight finish
+     * within the shutdown grace period, then the pool closes.
+     */
+    public void stop() {
+        health.stopping();
+        server.stop();
+        health.close();
+        database.close();
+        LOG.log(System.Logger.Level.INFO, "knowledge-service stopped");
+    }
+}

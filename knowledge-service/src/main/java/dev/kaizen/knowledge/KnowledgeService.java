@@ -1,0 +1,283 @@
+package dev.kaizen.knowledge;
+
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+
+import com.google.protobuf.Descriptors;
+import dev.kaizen.api.Rules;
+import dev.kaizen.api.v1.DeleteKnowledgeRequest;
+import dev.kaizen.api.v1.DeleteKnowledgeResponse;
+import dev.kaizen.api.v1.ExportKnowledgeRequest;
+import dev.kaizen.api.v1.ExportKnowledgeResponse;
+import dev.kaizen.api.v1.GetKnowledgeRequest;
+import dev.kaizen.api.v1.GetKnowledgeResponse;
+import dev.kaizen.api.v1.GetTaskContextRequest;
+import dev.kaizen.api.v1.GetTaskContextResponse;
+import dev.kaizen.api.v1.ImportKnowledgeRequest;
+import dev.kaizen.api.v1.ImportKnowledgeResponse;
+import dev.kaizen.api.v1.KnowledgeEntry;
+import dev.kaizen.api.v1.KnowledgeServiceProto;
+import dev.kaizen.api.v1.ResolveKnowledgeConflictRequest;
+import dev.kaizen.api.v1.ResolveKnowledgeConflictResponse;
+import dev.kaizen.api.v1.UpdateKnowledgeRequest;
+import dev.kaizen.api.v1.UpdateKnowledgeResponse;
+import dev.kaizen.api.v1.WriteKnowledgeRequest;
+import dev.kaizen.api.v1.WriteKnowledgeResponse;
+import io.helidon.dbclient.DbRow;
+import io.helidon.webserver.grpc.GrpcService;
+
+/** kaizen.v1.KnowledgeService: knowledge entries, conflict resolution, the task-context search. */
+final class KnowledgeService implements GrpcService {
+    /** Rows per page of ExportKnowledge: memory stays flat however large the knowledge base. */
+    private static final int EXPORT_PAGE = 500;
+
+    /** Columns of a whole entry, over {@code knowledge k JOIN qualified_scope s}. */
+    private static final String ENTRY_COLUMNS = """
+            k.id, s.canonical AS scope, k.content, k.context, k.task_size::text AS task_size, k.suppressed,
+            k.created_at, k.updated_at""";
+
+    private final Database database;
+
+    KnowledgeService(Database database) {
+        this.database = database;
+    }
+
+    @Override
+    public Descriptors.FileDescriptor proto() {
+        return KnowledgeServiceProto.getDescriptor();
+    }
+
+    @Override
+    public String serviceName() {
+        return "KnowledgeService";
+    }
+
+    @Override
+    public void update(Routing routing) {
+        Rpc.routes(routing, serviceName())
+                .unary("WriteKnowledge", this::writeKnowledge)
+                .unary("UpdateKnowledge", this::updateKnowledge)
+                .unary("DeleteKnowledge", this::deleteKnowledge)
+                .unary("GetKnowledge", this::getKnowledge)
+                .unary("ResolveKnowledgeConflict", this::resolveKnowledgeConflict)
+                .unary("GetTaskContext", this::getTaskContext)
+                .serverStream("ExportKnowledge", this::exportKnowledge)
+                .unary("ImportKnowledge", this::importKnowledge);
+    }
+
+    private WriteKnowledgeResponse writeKnowledge(WriteKnowledgeRequest request) {
+        ScopeName scope = ScopeName.parse("scope", request.getScope());
+        String content = Rules.content("content", request.getContent());
+        String context = Rules.context("context", request.getContext());
+        String taskSize = TaskSizes.toDatabase(request.getTaskSize());
+        long id = Sql.row(database.execute(), """
+                        INSERT INTO knowledge (scope_id, content, context, task_size)
+                        SELECT s.id, ?, ?, ?::task_size FROM qualified_scope s WHERE s.namespace = ? AND s.name = ?
+                        RETURNING id""", content, context, taskSize, scope.namespace(), scope.name())
+                .map(row -> Sql.number(row, "id"))
+                .orElseThrow(() -> Scopes.notFound("scope", scope));
+        return WriteKnowledgeResponse.newBuilder().setId(id).setScope(scope.toString()).build();
+    }
+
+    private UpdateKnowledgeResponse updateKnowledge(UpdateKnowledgeRequest request) {
+        long id = Rules.id("id", request.getId());
+        String content = request.hasContent() ? Rules.content("content", request.getContent()) : null;
+        String context = request.hasContext() ? Rules.context("context", request.getContext()) : null;
+        ScopeName scope = request.hasScope() ? ScopeName.parse("scope", request.getScope()) : null;
+        String taskSize = request.hasTaskSize() ? TaskSizes.toDatabase(request.getTaskSize()) : null;
+        if (content == null && context == null && scope == null && !request.hasTaskSize()) {
+            throw Failures.invalidArgument("Nothing to change: give content, context, scope, task_size or several "
+                    + "of them.");
+        }
+        String newScope = database.inTransaction(tx -> {
+            Long scopeId = scope == null ? null : Scopes.id(tx, "scope", scope);
+            return Sql.row(tx, """
+                            WITH changed AS (
+                                UPDATE knowledge SET content = coalesce(?, content),
+                                                     context = coalesce(?, context),
+                                                     scope_id = coalesce(?, scope_id),
+                                                     task_size = CASE WHEN ? THEN ?::task_size ELSE task_size END,
+                                                     updated_at = now()
+                                WHERE id = ?
+                                RETURNING scope_id)
+                            SELECT s.canonical FROM changed JOIN qualified_scope s ON s.id = changed.scope_id""",
+                            content, context, scopeId, request.hasTaskSize(), taskSize, id)
+                    .map(row -> Sql.string(row, "canonical"))
+                    .orElseThrow(() -> entriesNotFound("id", List.of(id)));
+        });
+        return UpdateKnowledgeResponse.newBuilder().setId(id).setScope(newScope).build();
+    }
+
+    private DeleteKnowledgeResponse deleteKnowledge(DeleteKnowledgeRequest request) {
+        long id = Rules.id("id", request.getId());
+        if (Sql.update(database.execute(), "DELETE FROM knowledge WHERE id = ?", id) == 0) {
+            throw entriesNotFound("id", List.of(id));
+        }
+        return DeleteKnowledgeResponse.newBuilder().setId(id).build();
+    }
+
+    private GetKnowledgeResponse getKnowledge(GetKnowledgeRequest request) {
+        Set<Long> ids = ids("ids", request.getIdsList());
+        Map<Long, KnowledgeEntry> found = new HashMap<>();
+        for (DbRow row : Sql.rows(database.execute(), "SELECT " + ENTRY_COLUMNS + """
+                 FROM knowledge k JOIN qualified_scope s ON s.id = k.scope_id
+                WHERE k.id = ANY (?)""", toArray(ids))) {
+            KnowledgeEntry entry = entry(row);
+            found.put(entry.getId(), entry);
+        }
+        List<Long> missing = ids.stream().filter(id -> !found.containsKey(id)).toList();
+        if (!missing.isEmpty()) {
+            throw entriesNotFound("ids", missing);
+        }
+        return GetKnowledgeResponse.newBuilder().addAllEntries(ids.stream().map(found::get).toList()).build();
+    }
+
+    private ResolveKnowledgeConflictResponse resolveKnowledgeConflict(ResolveKnowledgeConflictRequest request) {
+        long active = Rules.id("active_id", request.getActiveId());
+        Set<Long> suppressed = ids("suppressed_ids", request.getSuppressedIdsList());
+        if (suppressed.contains(active)) {
+            throw Failures.invalidArgument("active_id " + active + " is also in suppressed_ids: the entry that stays "
+                    + "visible cannot be suppressed; remove it from suppressed_ids.");
+        }
+        Set<Long> all = new LinkedHashSet<>(suppressed);
+        all.add(active);
+        database.inTransaction(tx -> {
+            List<Long> locked = Sql.rows(tx, "SELECT id FROM knowledge WHERE id = ANY (?) ORDER BY id FOR UPDATE",
+                    toArray(all)).stream().map(row -> Sql.number(row, "id")).toList();
+            List<Long> missing = all.stream().filter(id -> !locked.contains(id)).toList();
+            if (!missing.isEmpty()) {
+                throw entriesNotFound(missing.contains(active) ? "active_id" : "suppressed_ids", missing);
+            }
+            // the latest decision wins: the active entry is visible even if an earlier one hid it
+            Sql.update(tx, "UPDATE knowledge SET suppressed = (id <> ?), updated_at = now() WHERE id = ANY (?)",
+                    active, toArray(all));
+            Sql.update(tx, "INSERT INTO knowledge_conflict_resolution (active_id, suppressed_ids) VALUES (?, ?)",
+                    active, toArray(suppressed));
+            return null;
+        });
+        return ResolveKnowledgeConflictResponse.newBuilder().setActiveId(active).addAllSuppressedIds(suppressed).build();
+    }
+
+    private GetTaskContextResponse getTaskContext(GetTaskContextRequest request) {
+        List<String> queries = Rules.queries("queries", request.getQueriesList());
+        ScopeName scope = ScopeName.parse("scope", request.getScope());
+        String taskSize = TaskSizes.toDatabase(request.getTaskSize());
+        long scopeId = Scopes.id(database.execute(), "scope", scope);
+        return TaskContextSearch.search(database.execute(), scopeId, queries, taskSize);
+    }
+
+    private void exportKnowledge(ExportKnowledgeRequest request, Consumer<ExportKnowledgeResponse> responses) {
+        String namespace = request.hasNamespace() ? Rules.name("namespace", request.getNamespace()) : null;
+        if (namespace != null && Sql.row(database.execute(), "SELECT 1 FROM namespace WHERE name = ?", namespace).isEmpty()) {
+            throw NamespaceService.namespaceNotFound("namespace", namespace);
+        }
+        long after = 0;
+        while (true) {
+            List<DbRow> page = Sql.rows(database.execute(), "SELECT " + ENTRY_COLUMNS + """
+                     FROM knowledge k JOIN qualified_scope s ON s.id = k.scope_id
+                    WHERE k.id > ? AND s.namespace = coalesce(?, s.namespace)
+                    ORDER BY k.id
+                    LIMIT ?""", after, namespace, EXPORT_PAGE);
+            for (DbRow row : page) {
+                KnowledgeEntry entry = entry(row);
+                responses.accept(ExportKnowledgeResponse.newBuilder().setEntry(entry).build());
+                after = entry.getId();
+            }
+            if (page.size() < EXPORT_PAGE) {
+                return;
+            }
+        }
+    }
+
+    private ImportKnowledgeResponse importKnowledge(ImportKnowledgeRequest request) {
+        List<KnowledgeEntry> entries = request.getEntriesList();
+        if (entries.isEmpty() || entries.size() > Rules.IMPORT_BATCH_MAX) {
+            throw Failures.invalidArgument("entries has " + entries.size() + " entries: give 1-"
+                    + Rules.IMPORT_BATCH_MAX + " per batch.");
+        }
+        record Checked(ScopeName scope, String content, String context, String taskSize, KnowledgeEntry entry) {
+        }
+        List<Checked> checked = new ArrayList<>(entries.size());
+        for (int i = 0; i < entries.size(); i++) {
+            KnowledgeEntry entry = entries.get(i);
+            String argument = "entries[" + i + "].";
+            checked.add(new Checked(ScopeName.parse(argument + "scope", entry.getScope()),
+                    Rules.content(argument + "content", entry.getContent()),
+                    Rules.context(argument + "context", entry.getContext()),
+                    TaskSizes.toDatabase(entry.getTaskSize()), entry));
+        }
+        List<Long> ids = database.inTransaction(tx -> {
+            Map<ScopeName, Long> scopeIds = new HashMap<>();
+            List<Long> stored = new ArrayList<>(checked.size());
+            for (int i = 0; i < checked.size(); i++) {
+                Checked entry = checked.get(i);
+                String argument = "entries[" + i + "].scope";
+                long scopeId = scopeIds.computeIfAbsent(entry.scope(), scope -> Scopes.id(tx, argument, scope));
+                Timestamp created = entry.entry().hasCreateTime() ? timestamp(entry.entry().getCreateTime()) : null;
+                Timestamp updated = entry.entry().hasUpdateTime() ? timestamp(entry.entry().getUpdateTime()) : created;
+                stored.add(Sql.row(tx, """
+                                INSERT INTO knowledge (scope_id, content, context, task_size, suppressed,
+                                                       created_at, updated_at)
+                                VALUES (?, ?, ?, ?::task_size, ?, coalesce(?, now()), coalesce(?, now()))
+                                RETURNING id""",
+                        scopeId, entry.content(), entry.context(), entry.taskSize(), entry.entry().getSuppressed(),
+                        created, updated).map(row -> Sql.number(row, "id")).orElseThrow());
+            }
+            return stored;
+        });
+        return ImportKnowledgeResponse.newBuilder().addAllIds(ids).build();
+    }
+
+    private static KnowledgeEntry entry(DbRow row) {
+        return KnowledgeEntry.newBuilder()
+                .setId(Sql.number(row, "id"))
+                .setScope(Sql.string(row, "scope"))
+                .setContent(Sql.string(row, "content"))
+                .setContext(Sql.string(row, "context"))
+                .setTaskSize(TaskSizes.fromDatabase(Sql.string(row, "task_size")))
+                .setSuppressed((Boolean) row.column("suppressed").get())
+                .setCreateTime(protoTime(row, "created_at"))
+                .setUpdateTime(protoTime(row, "updated_at"))
+                .build();
+    }
+
+    private static com.google.protobuf.Timestamp protoTime(DbRow row, String column) {
+        Instant instant = ((Timestamp) row.column(column).get()).toInstant();
+        return com.google.protobuf.Timestamp.newBuilder()
+                .setSeconds(instant.getEpochSecond())
+                .setNanos(instant.getNano())
+                .build();
+    }
+
+    private static Timestamp timestamp(com.google.protobuf.Timestamp time) {
+        return Timestamp.from(Instant.ofEpochSecond(time.getSeconds(), time.getNanos()));
+    }
+
+    /** Checks a list of ids: 1 to {@link Rules#IDS_MAX}, each positive; returns them without repeats. */
+    private static Set<Long> ids(String argument, List<Long> requested) {
+        Rules.idCount(argument, requested.size(), Rules.IDS_MAX);
+        Set<Long> ids = new LinkedHashSet<>();
+        for (int i = 0; i < requested.size(); i++) {
+            ids.add(Rules.id(argument + "[" + i + "]", requested.get(i)));
+        }
+        return ids;
+    }
+
+    /** The ids as one SQL bigint[] parameter (typed Object so varargs never spread it). */
+    private static Object toArray(Set<Long> ids) {
+        return ids.toArray(Long[]::new);
+    }
+
+    private static RuntimeException entriesNotFound(String argument, List<Long> ids) {
+        return Failures.notFound(argument + (ids.size() == 1 ? ": knowledge entry " + ids.getFirst() + " does not exist"
+                : ": knowledge entries " + ids + " do not exist") + "; it may have been deleted, so search again "
+                + "with get_task_context for current ids.");
+    }
+}

@@ -1,0 +1,170 @@
+package dev.kaizen.api;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * Every input rule of Kaizen, written once. knowledge-service enforces them; the MCP gateway quotes
+ * the same constants and descriptions in its tool schemas. A failed check throws
+ * {@link RuleViolation} with a message that names the argument, says what is wrong and how to fix it.
+ */
+public final class Rules {
+    /** Namespace and scope names: 2-64 characters of a-z, 0-9 and '-'. */
+    public static final int NAME_MIN = 2;
+    public static final int NAME_MAX = 64;
+    public static final Pattern NAME_PATTERN = Pattern.compile("[a-z0-9-]{" + NAME_MIN + "," + NAME_MAX + "}");
+    public static final String NAME_RULE = NAME_MIN + "-" + NAME_MAX + " characters of a-z, 0-9 and '-'";
+
+    /** Descriptions: 2-64 characters, not only whitespace. */
+    public static final int DESCRIPTION_MIN = 2;
+    public static final int DESCRIPTION_MAX = 64;
+    public static final String DESCRIPTION_RULE = DESCRIPTION_MIN + "-" + DESCRIPTION_MAX
+            + " characters, not only whitespace";
+
+    /** A scope is written canonically as namespace:scope. */
+    public static final char SCOPE_SEPARATOR = ':';
+    public static final String SCOPE_RULE = "a canonical scope name 'namespace:scope' (e.g. 'acme:frontend-team'), "
+            + "both parts " + NAME_RULE;
+    public static final String GLOBAL_NAMESPACE = "global";
+    public static final String DEFAULT_SCOPE = "default";
+    public static final String GLOBAL_DEFAULT_SCOPE = GLOBAL_NAMESPACE + SCOPE_SEPARATOR + DEFAULT_SCOPE;
+
+    /** Knowledge content: not blank, at most 65,536 characters. */
+    public static final int CONTENT_MAX = 65_536;
+    public static final String CONTENT_RULE = "text that is not blank, at most " + CONTENT_MAX + " characters";
+
+    /** Keywords of a context or a query: 2-32 characters of a-z, 0-9 and '-'. */
+    public static final int KEYWORD_MIN = 2;
+    public static final int KEYWORD_MAX = 32;
+    public static final Pattern KEYWORD_PATTERN = Pattern.compile("[a-z0-9-]{" + KEYWORD_MIN + "," + KEYWORD_MAX + "}");
+    public static final String KEYWORD_RULE = KEYWORD_MIN + "-" + KEYWORD_MAX + " characters of a-z, 0-9 and '-'";
+
+    /** Context: 1-20 space-separated keywords. */
+    public static final int CONTEXT_KEYWORDS_MAX = 20;
+    public static final String CONTEXT_RULE = "1-" + CONTEXT_KEYWORDS_MAX + " space-separated keywords, each "
+            + KEYWORD_RULE;
+
+    /** Search: 1-15 queries of 1-10 keywords each. */
+    public static final int QUERIES_MAX = 15;
+    public static final int QUERY_KEYWORDS_MAX = 10;
+    public static final String QUERY_RULE = "1-" + QUERY_KEYWORDS_MAX + " space-separated keywords, each " + KEYWORD_RULE;
+    public static final String QUERIES_RULE = "1-" + QUERIES_MAX + " queries, each " + QUERY_RULE;
+
+    /** Ids per call of get_knowledge and of resolve_knowledge_conflict's suppressed list. */
+    public static final int IDS_MAX = 100;
+    /** Entries per ImportKnowledge batch. */
+    public static final int IMPORT_BATCH_MAX = 1000;
+
+    /** Task sizes, smallest first. */
+    public static final List<String> TASK_SIZES = List.of("XS", "S", "M", "L", "XL");
+    public static final String TASK_SIZE_RULE = "one of " + String.join(", ", TASK_SIZES)
+            + " (smallest to largest)";
+
+    private Rules() {
+    }
+
+    /** Checks a namespace name, or the scope part of a canonical scope name. */
+    public static String name(String argument, String value) {
+        String name = present(argument, value);
+        if (!NAME_PATTERN.matcher(name).matches()) {
+            throw new RuleViolation(argument + " '" + shorten(name) + "' is not a valid name: use " + NAME_RULE + ".");
+        }
+        return name;
+    }
+
+    public static String description(String argument, String value) {
+        String description = present(argument, value);
+        if (description.isBlank() || description.length() < DESCRIPTION_MIN || description.length() > DESCRIPTION_MAX) {
+            throw new RuleViolation(argument + " must be " + DESCRIPTION_RULE + " (got " + description.length()
+                    + " characters).");
+        }
+        return description;
+    }
+
+    /** Checks a canonical scope name and returns its two parts, namespace first. */
+    public static String[] scope(String argument, String value) {
+        String scope = present(argument, value);
+        int separator = scope.indexOf(SCOPE_SEPARATOR);
+        if (separator < 0 || separator != scope.lastIndexOf(SCOPE_SEPARATOR)
+                || !NAME_PATTERN.matcher(scope.substring(0, separator)).matches()
+                || !NAME_PATTERN.matcher(scope.substring(separator + 1)).matches()) {
+            throw new RuleViolation(argument + " '" + shorten(scope) + "' is not a valid scope: use " + SCOPE_RULE + ".");
+        }
+        return new String[] {scope.substring(0, separator), scope.substring(separator + 1)};
+    }
+
+    public static String content(String argument, String value) {
+        String content = present(argument, value);
+        if (content.isBlank()) {
+            throw new RuleViolation(argument + " is blank: give the knowledge itself as " + CONTENT_RULE + ".");
+        }
+        if (content.length() > CONTENT_MAX) {
+            throw new RuleViolation(argument + " has " + content.length() + " characters, more than the "
+                    + CONTENT_MAX + " allowed: shorten it or split it into several entries.");
+        }
+        return content;
+    }
+
+    /** Checks a context and returns it normalised to single spaces. */
+    public static String context(String argument, String value) {
+        return keywords(argument, value, CONTEXT_KEYWORDS_MAX, CONTEXT_RULE);
+    }
+
+    /** Checks one search query and returns it normalised to single spaces. */
+    public static String query(String argument, String value) {
+        return keywords(argument, value, QUERY_KEYWORDS_MAX, QUERY_RULE);
+    }
+
+    public static List<String> queries(String argument, List<String> values) {
+        if (values.isEmpty() || values.size() > QUERIES_MAX) {
+            throw new RuleViolation(argument + " has " + values.size() + " queries: give " + QUERIES_RULE + ".");
+        }
+        String[] checked = new String[values.size()];
+        for (int i = 0; i < checked.length; i++) {
+            checked[i] = query(argument + "[" + i + "]", values.get(i));
+        }
+        return List.of(checked);
+    }
+
+    /** Checks the number of ids of a batch argument. */
+    public static void idCount(String argument, int count, int max) {
+        if (count < 1 || count > max) {
+            throw new RuleViolation(argument + " has " + count + " ids: give 1-" + max + " ids.");
+        }
+    }
+
+    public static long id(String argument, long id) {
+        if (id <= 0) {
+            throw new RuleViolation(argument + " " + id + " is not a knowledge id: ids are positive integers "
+                    + "returned by write_knowledge and get_task_context.");
+        }
+        return id;
+    }
+
+    private static String keywords(String argument, String value, int max, String rule) {
+        String text = present(argument, value).strip();
+        String[] words = text.isEmpty() ? new String[0] : text.split("\\s+");
+        if (words.length == 0 || words.length > max) {
+            throw new RuleViolation(argument + " has " + words.length + " keywords: give " + rule + ".");
+        }
+        for (String word : words) {
+            if (!KEYWORD_PATTERN.matcher(word).matches()) {
+                throw new RuleViolation(argument + " keyword '" + shorten(word) + "' is not valid: each keyword is "
+                        + KEYWORD_RULE + " (lower case, no punctuation).");
+            }
+        }
+        return String.join(" ", Arrays.asList(words));
+    }
+
+    private static String present(String argument, String value) {
+        if (value == null || value.isEmpty()) {
+            throw new RuleViolation(argument + " is missing: it is required.");
+        }
+        return value;
+    }
+
+    private static String shorten(String value) {
+        return value.length() <= 70 ? value : value.substring(0, 67) + "...";
+    }
+}
