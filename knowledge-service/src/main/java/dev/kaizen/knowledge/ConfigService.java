@@ -5,6 +5,7 @@ import java.util.List;
 
 import com.google.protobuf.Descriptors;
 import dev.kaizen.api.v1.ConfigEntry;
+import dev.kaizen.api.v1.ConfigServiceGrpc;
 import dev.kaizen.api.v1.ConfigServiceProto;
 import dev.kaizen.api.v1.ConfigType;
 import dev.kaizen.api.v1.ListConfigRequest;
@@ -37,7 +38,7 @@ final class ConfigService implements GrpcService {
 
     @Override
     public String serviceName() {
-        return "ConfigService";
+        return ConfigServiceGrpc.SERVICE_NAME;
     }
 
     @Override

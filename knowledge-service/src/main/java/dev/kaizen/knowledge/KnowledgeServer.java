@@ -41,7 +41,7 @@ public final class KnowledgeServer {
                 new KnowledgeService(database),
                 new ConfigService(database));
         DatabaseHealth health = new DatabaseHealth(database,
-                services.stream().map(service -> service.proto().getPackage() + "." + service.serviceName()).toList(),
+                services.stream().map(io.helidon.webserver.grpc.GrpcService::serviceName).toList(),
                 config.get("db.health.interval").as(Duration.class).orElse(Duration.ofSeconds(2)));
 
         GrpcRouting.Builder grpc = GrpcRouting.builder().intercept(new GrpcMetrics());

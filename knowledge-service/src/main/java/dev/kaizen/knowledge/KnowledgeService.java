@@ -23,6 +23,7 @@ import dev.kaizen.api.v1.GetTaskContextResponse;
 import dev.kaizen.api.v1.ImportKnowledgeRequest;
 import dev.kaizen.api.v1.ImportKnowledgeResponse;
 import dev.kaizen.api.v1.KnowledgeEntry;
+import dev.kaizen.api.v1.KnowledgeServiceGrpc;
 import dev.kaizen.api.v1.KnowledgeServiceProto;
 import dev.kaizen.api.v1.ResolveKnowledgeConflictRequest;
 import dev.kaizen.api.v1.ResolveKnowledgeConflictResponse;
@@ -56,7 +57,7 @@ final class KnowledgeService implements GrpcService {
 
     @Override
     public String serviceName() {
-        return "KnowledgeService";
+        return KnowledgeServiceGrpc.SERVICE_NAME;
     }
 
     @Override

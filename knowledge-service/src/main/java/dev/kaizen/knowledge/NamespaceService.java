@@ -13,6 +13,7 @@ import dev.kaizen.api.v1.DeleteNamespaceResponse;
 import dev.kaizen.api.v1.ListNamespacesRequest;
 import dev.kaizen.api.v1.ListNamespacesResponse;
 import dev.kaizen.api.v1.Namespace;
+import dev.kaizen.api.v1.NamespaceServiceGrpc;
 import dev.kaizen.api.v1.NamespaceServiceProto;
 import dev.kaizen.api.v1.NamespaceView;
 import dev.kaizen.api.v1.Scope;
@@ -37,7 +38,7 @@ final class NamespaceService implements GrpcService {
 
     @Override
     public String serviceName() {
-        return "NamespaceService";
+        return NamespaceServiceGrpc.SERVICE_NAME;
     }
 
     @Override

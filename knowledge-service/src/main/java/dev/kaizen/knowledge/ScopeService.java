@@ -10,6 +10,7 @@ import dev.kaizen.api.v1.CreateScopeRequest;
 import dev.kaizen.api.v1.CreateScopeResponse;
 import dev.kaizen.api.v1.DeleteScopeRequest;
 import dev.kaizen.api.v1.DeleteScopeResponse;
+import dev.kaizen.api.v1.ScopeServiceGrpc;
 import dev.kaizen.api.v1.ScopeServiceProto;
 import dev.kaizen.api.v1.UpdateScopeRequest;
 import dev.kaizen.api.v1.UpdateScopeResponse;
@@ -38,7 +39,7 @@ final class ScopeService implements GrpcService {
 
     @Override
     public String serviceName() {
-        return "ScopeService";
+        return ScopeServiceGrpc.SERVICE_NAME;
     }
 
     @Override
