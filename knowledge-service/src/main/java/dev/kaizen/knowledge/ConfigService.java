@@ -95,7 +95,9 @@ final class ConfigService implements GrpcService {
         }
         Sql.update(tx, "UPDATE config SET value = ? WHERE key = ?", value, key);
         if (reindex) {
-            Sql.update(tx, "UPDATE knowledge SET search_vector = knowledge_search_vector(context, content)");
+            Sql.update(tx, """
+                    UPDATE knowledge k SET search_vector = knowledge_search_vector(t.context, t.content)
+                    FROM knowledge_text t WHERE t.knowledge_id = k.id""");
         }
     }
 

@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
 
@@ -31,6 +32,7 @@ import dev.kaizen.api.v1.UpdateKnowledgeRequest;
 import dev.kaizen.api.v1.UpdateKnowledgeResponse;
 import dev.kaizen.api.v1.WriteKnowledgeRequest;
 import dev.kaizen.api.v1.WriteKnowledgeResponse;
+import io.helidon.dbclient.DbExecute;
 import io.helidon.dbclient.DbRow;
 import io.helidon.webserver.grpc.GrpcService;
 
@@ -39,10 +41,28 @@ final class KnowledgeService implements GrpcService {
     /** Rows per page of ExportKnowledge: memory stays flat however large the knowledge base. */
     private static final int EXPORT_PAGE = 500;
 
-    /** Columns of a whole entry, over {@code knowledge k JOIN qualified_scope s}. */
-    private static final String ENTRY_COLUMNS = """
-            k.id, s.canonical AS scope, k.content, k.context, k.task_size::text AS task_size, k.suppressed,
-            k.created_at, k.updated_at""";
+    /** A whole entry: its row, its text and its scope's canonical name. */
+    private static final String SELECT_ENTRIES = """
+            SELECT k.id, s.canonical AS scope, t.content, t.context, k.task_size::text AS task_size, k.suppressed,
+                   k.created_at, k.updated_at
+            FROM knowledge k
+            JOIN knowledge_text t ON t.knowledge_id = k.id
+            JOIN qualified_scope s ON s.id = k.scope_id
+            """;
+
+    /**
+     * Stores one entry, its row and its text, in the scope named by (namespace, name): no row back
+     * means no such scope. See {@link #insert} for the parameters.
+     */
+    private static final String INSERT_ENTRY = """
+            WITH entry AS (
+                INSERT INTO knowledge (scope_id, task_size, suppressed, created_at, updated_at, search_vector)
+                SELECT s.id, ?::task_size, ?, coalesce(?, now()), coalesce(?, now()), knowledge_search_vector(?, ?)
+                FROM qualified_scope s WHERE s.namespace = ? AND s.name = ?
+                RETURNING id)
+            INSERT INTO knowledge_text (knowledge_id, context, content)
+            SELECT id, ?, ? FROM entry
+            RETURNING knowledge_id""";
 
     private final Database database;
 
@@ -78,11 +98,7 @@ final class KnowledgeService implements GrpcService {
         String content = Rules.content("content", request.getContent());
         String context = Rules.context("context", request.getContext());
         String taskSize = TaskSizes.toDatabase(request.getTaskSize());
-        long id = Sql.row(database.execute(), """
-                        INSERT INTO knowledge (scope_id, content, context, task_size)
-                        SELECT s.id, ?, ?, ?::task_size FROM qualified_scope s WHERE s.namespace = ? AND s.name = ?
-                        RETURNING id""", content, context, taskSize, scope.namespace(), scope.name())
-                .map(row -> Sql.number(row, "id"))
+        long id = insert(database.execute(), scope, content, context, taskSize, false, null, null)
                 .orElseThrow(() -> Scopes.notFound("scope", scope));
         return WriteKnowledgeResponse.newBuilder().setId(id).setScope(scope.toString()).build();
     }
@@ -100,16 +116,19 @@ final class KnowledgeService implements GrpcService {
         String newScope = database.inTransaction(tx -> {
             Long scopeId = scope == null ? null : Scopes.id(tx, "scope", scope);
             return Sql.row(tx, """
-                            WITH changed AS (
-                                UPDATE knowledge SET content = coalesce(?, content),
-                                                     context = coalesce(?, context),
-                                                     scope_id = coalesce(?, scope_id),
-                                                     task_size = CASE WHEN ? THEN ?::task_size ELSE task_size END,
-                                                     updated_at = now()
-                                WHERE id = ?
-                                RETURNING scope_id)
+                            WITH text AS (
+                                UPDATE knowledge_text SET content = coalesce(?, content), context = coalesce(?, context)
+                                WHERE knowledge_id = ?
+                                RETURNING knowledge_id, content, context),
+                            changed AS (
+                                UPDATE knowledge k SET scope_id = coalesce(?, k.scope_id),
+                                                       task_size = CASE WHEN ? THEN ?::task_size ELSE k.task_size END,
+                                                       search_vector = knowledge_search_vector(text.context, text.content),
+                                                       updated_at = now()
+                                FROM text WHERE k.id = text.knowledge_id
+                                RETURNING k.scope_id)
                             SELECT s.canonical FROM changed JOIN qualified_scope s ON s.id = changed.scope_id""",
-                            content, context, scopeId, request.hasTaskSize(), taskSize, id)
+                            content, context, id, scopeId, request.hasTaskSize(), taskSize)
                     .map(row -> Sql.string(row, "canonical"))
                     .orElseThrow(() -> entriesNotFound("id", List.of(id)));
         });
@@ -127,9 +146,7 @@ final class KnowledgeService implements GrpcService {
     private GetKnowledgeResponse getKnowledge(GetKnowledgeRequest request) {
         Set<Long> ids = ids("ids", request.getIdsList());
         Map<Long, KnowledgeEntry> found = new HashMap<>();
-        for (DbRow row : Sql.rows(database.execute(), "SELECT " + ENTRY_COLUMNS + """
-                 FROM knowledge k JOIN qualified_scope s ON s.id = k.scope_id
-                WHERE k.id = ANY (?)""", toArray(ids))) {
+        for (DbRow row : Sql.rows(database.execute(), SELECT_ENTRIES + "WHERE k.id = ANY (?)", toArray(ids))) {
             KnowledgeEntry entry = entry(row);
             found.put(entry.getId(), entry);
         }
@@ -181,8 +198,7 @@ final class KnowledgeService implements GrpcService {
         }
         long after = 0;
         while (true) {
-            List<DbRow> page = Sql.rows(database.execute(), "SELECT " + ENTRY_COLUMNS + """
-                     FROM knowledge k JOIN qualified_scope s ON s.id = k.scope_id
+            List<DbRow> page = Sql.rows(database.execute(), SELECT_ENTRIES + """
                     WHERE k.id > ? AND s.namespace = coalesce(?, s.namespace)
                     ORDER BY k.id
                     LIMIT ?""", after, namespace, EXPORT_PAGE);
@@ -215,25 +231,27 @@ final class KnowledgeService implements GrpcService {
                     TaskSizes.toDatabase(entry.getTaskSize()), entry));
         }
         List<Long> ids = database.inTransaction(tx -> {
-            Map<ScopeName, Long> scopeIds = new HashMap<>();
             List<Long> stored = new ArrayList<>(checked.size());
             for (int i = 0; i < checked.size(); i++) {
                 Checked entry = checked.get(i);
-                String argument = "entries[" + i + "].scope";
-                long scopeId = scopeIds.computeIfAbsent(entry.scope(), scope -> Scopes.id(tx, argument, scope));
                 Timestamp created = entry.entry().hasCreateTime() ? timestamp(entry.entry().getCreateTime()) : null;
                 Timestamp updated = entry.entry().hasUpdateTime() ? timestamp(entry.entry().getUpdateTime()) : created;
-                stored.add(Sql.row(tx, """
-                                INSERT INTO knowledge (scope_id, content, context, task_size, suppressed,
-                                                       created_at, updated_at)
-                                VALUES (?, ?, ?, ?::task_size, ?, coalesce(?, now()), coalesce(?, now()))
-                                RETURNING id""",
-                        scopeId, entry.content(), entry.context(), entry.taskSize(), entry.entry().getSuppressed(),
-                        created, updated).map(row -> Sql.number(row, "id")).orElseThrow());
+                String argument = "entries[" + i + "].scope";
+                stored.add(insert(tx, entry.scope(), entry.content(), entry.context(), entry.taskSize(),
+                        entry.entry().getSuppressed(), created, updated)
+                        .orElseThrow(() -> Scopes.notFound(argument, entry.scope())));
             }
             return stored;
         });
         return ImportKnowledgeResponse.newBuilder().addAllIds(ids).build();
+    }
+
+    /** Stores an entry; empty when the scope does not exist. */
+    private static Optional<Long> insert(DbExecute db, ScopeName scope, String content, String context,
+                                         String taskSize, boolean suppressed, Timestamp created, Timestamp updated) {
+        return Sql.row(db, INSERT_ENTRY, taskSize, suppressed, created, updated, context, content,
+                        scope.namespace(), scope.name(), context, content)
+                .map(row -> Sql.number(row, "knowledge_id"));
     }
 
     private static KnowledgeEntry entry(DbRow row) {

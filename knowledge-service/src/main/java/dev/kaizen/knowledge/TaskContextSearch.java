@@ -5,7 +5,10 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 
+import dev.kaizen.api.Rules;
 import dev.kaizen.api.v1.GetTaskContextResponse;
 import dev.kaizen.api.v1.ScopeContext;
 import dev.kaizen.api.v1.TaskContextEntry;
@@ -15,12 +18,22 @@ import io.helidon.dbclient.DbRow;
 /**
  * The task-context search: the union of several full-text queries over a scope's ancestors, ranked
  * by ts_rank, grouped by scope. One statement: it reads the search settings, walks the ancestors,
- * ORs the queries into one tsquery so the GIN index is scanned once, and ranks each match by its
- * best query.
+ * ORs the queries into one tsquery so the GIN index is scanned once, ranks each match once by its
+ * best query, keeps the best {@code search.max_results} above the threshold, and only then reads
+ * their content.
  */
 final class TaskContextSearch {
     /** Deeper inheritance than this is not followed; it guards against pathological graphs. */
     private static final int MAX_DEPTH = 100;
+
+    /**
+     * One ts_rank per query, written out for the most queries a search may have: GREATEST over
+     * them is the entry's best score, computed once per matching row (a missing query is NULL,
+     * which ts_rank and GREATEST skip).
+     */
+    private static final String BEST_RANK = IntStream.rangeClosed(1, Rules.QUERIES_MAX)
+            .mapToObj(i -> "ts_rank(s.weights, k.search_vector, query.each_query[" + i + "])")
+            .collect(Collectors.joining(",\n                            ", "greatest(", ")"));
 
     private static final String SEARCH = """
             WITH RECURSIVE
@@ -46,24 +59,28 @@ final class TaskContextSearch {
                 FROM settings s, unnest(?::text[]) AS text,
                      LATERAL websearch_to_tsquery(s.language, text) AS q (tsquery)
             ),
-            ranked AS (
-                SELECT k.id, k.scope_id, k.content,
-                       (SELECT max(ts_rank(s.weights, k.search_vector, each)) FROM unnest(query.each_query) AS each)
-                           AS relevance
+            ranked AS MATERIALIZED (
+                SELECT k.id, k.scope_id, %s AS relevance
                 FROM knowledge k, query, settings s
                 WHERE k.search_vector @@ query.any_query
                   AND NOT k.suppressed
-                  AND k.scope_id IN (SELECT id FROM scopes)
+                  AND k.scope_id = ANY ((SELECT array_agg(id) FROM scopes)::bigint[])
                   AND (?::task_size IS NULL OR k.task_size IS NULL OR k.task_size >= ?::task_size)
+            ),
+            best AS (
+                SELECT r.id, r.scope_id, r.relevance
+                FROM ranked r
+                WHERE r.relevance >= (SELECT threshold FROM settings)
+                ORDER BY r.relevance DESC, r.id
+                LIMIT (SELECT max_results FROM settings)
             )
-            SELECT r.id, r.content, r.relevance, qs.canonical AS scope, sc.depth
-            FROM ranked r
-            JOIN scopes sc ON sc.id = r.scope_id
-            JOIN qualified_scope qs ON qs.id = r.scope_id
-            WHERE r.relevance >= (SELECT threshold FROM settings)
-            ORDER BY r.relevance DESC, r.id
-            LIMIT (SELECT max_results FROM settings)
-            """.formatted(MAX_DEPTH);
+            SELECT b.id, t.content, b.relevance, qs.canonical AS scope, sc.depth
+            FROM best b
+            JOIN knowledge_text t ON t.knowledge_id = b.id
+            JOIN scopes sc ON sc.id = b.scope_id
+            JOIN qualified_scope qs ON qs.id = b.scope_id
+            ORDER BY b.relevance DESC, b.id
+            """.formatted(MAX_DEPTH, BEST_RANK);
 
     private TaskContextSearch() {
     }
