@@ -24,6 +24,14 @@ final class Configs {
                 "db.password", password));
     }
 
+    static Config gateway(String serviceTarget, int port, int adminPort) {
+        return of(Map.of(
+                "server.host", "127.0.0.1",
+                "server.port", String.valueOf(port),
+                "admin.port", String.valueOf(adminPort),
+                "service.target", serviceTarget));
+    }
+
     static Config of(Map<String, String> values) {
         return Config.builder()
                 .disableEnvironmentVariablesSource()

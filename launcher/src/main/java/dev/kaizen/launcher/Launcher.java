@@ -17,7 +17,9 @@ public final class Launcher {
                             System.getProperty("user.home") + "/.kaizen/postgres")),
                     Integer.parseInt(env("KAIZEN_POSTGRES_PORT", "54329")),
                     Integer.parseInt(env("KAIZEN_GRPC_PORT", "9090")),
-                    Integer.parseInt(env("KAIZEN_GRPC_ADMIN_PORT", "9091")));
+                    Integer.parseInt(env("KAIZEN_GRPC_ADMIN_PORT", "9091")),
+                    Integer.parseInt(env("KAIZEN_MCP_PORT", "8080")),
+                    Integer.parseInt(env("KAIZEN_MCP_ADMIN_PORT", "8081")));
             case "bench" -> Benchmark.run(Path.of(arg(args, 1, "launcher/bench-workload")),
                     Path.of(arg(args, 2, "launcher/target/bench")));
             default -> {

@@ -4,6 +4,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 
+import dev.kaizen.gateway.GatewayServer;
 import dev.kaizen.knowledge.KnowledgeServer;
 import dev.kaizen.testing.PostgresServer;
 
@@ -17,17 +18,21 @@ final class LocalStack {
     private LocalStack() {
     }
 
-    static void run(Path dataDirectory, int postgresPort, int grpcPort, int grpcAdminPort) throws Exception {
+    static void run(Path dataDirectory, int postgresPort, int grpcPort, int grpcAdminPort, int mcpPort, int mcpAdminPort)
+            throws Exception {
         Files.createDirectories(dataDirectory);
         System.out.println("Starting PostgreSQL 17 with data in " + dataDirectory.toAbsolutePath() + " ...");
         PostgresServer postgres = PostgresServer.embedded(dataDirectory, postgresPort);
         postgres.ensureDatabase(DATABASE);
         KnowledgeServer knowledge = KnowledgeServer.start(Configs.knowledgeService(postgres.databaseUrl(DATABASE),
                 postgres.user(), postgres.password(), grpcPort, grpcAdminPort));
+        GatewayServer gateway = GatewayServer.start(Configs.gateway("dns:///127.0.0.1:" + knowledge.grpcPort(),
+                mcpPort, mcpAdminPort));
 
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             System.out.println("Stopping Kaizen ...");
+            gateway.stop();
             knowledge.stop();
             postgres.close();
             stopped.countDown();
@@ -35,6 +40,8 @@ final class LocalStack {
 
         System.out.println();
         System.out.println("Kaizen is running. Ctrl-C stops it.");
+        System.out.println("  MCP (Streamable HTTP):   http://127.0.0.1:" + gateway.port() + "/mcp"
+                + "   (health and metrics: http://127.0.0.1:" + gateway.adminPort() + "/observe/health)");
         System.out.println("  knowledge-service gRPC:  127.0.0.1:" + knowledge.grpcPort()
                 + "   (health and metrics: http://127.0.0.1:" + knowledge.adminPort() + "/observe/health)");
         System.out.println("  PostgreSQL:              " + postgres.databaseUrl(DATABASE) + " (user " + postgres.user() + ")");

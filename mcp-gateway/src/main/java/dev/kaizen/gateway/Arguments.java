@@ -1,0 +1,151 @@
+package dev.kaizen.gateway;
+
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+
+import dev.kaizen.api.Rules;
+import dev.kaizen.api.v1.TaskSize;
+
+/**
+ * The arguments of one tool call, read by JSON type. Only the shape is checked here (a string is a
+ * string, an id is a number); the domain rules are knowledge-service's, which checks every request.
+ */
+final class Arguments {
+    private final Map<String, Object> values;
+
+    Arguments(String tool, Map<String, Object> values, Set<String> accepted) {
+        this.values = values == null ? Map.of() : values;
+        for (String name : this.values.keySet()) {
+            if (!accepted.contains(name)) {
+                throw new ToolRefusal("Unknown argument '" + name + "': " + tool + " takes "
+                        + (accepted.isEmpty() ? "no arguments" : String.join(", ", new TreeSet<>(accepted))) + ".");
+            }
+        }
+    }
+
+    boolean has(String name) {
+        return values.get(name) != null;
+    }
+
+    /** Given, even as JSON null. */
+    boolean present(String name) {
+        return values.containsKey(name);
+    }
+
+    String string(String name) {
+        return optionalString(name).orElseThrow(() -> new ToolRefusal(name + " is missing: it is required."));
+    }
+
+    Optional<String> optionalString(String name) {
+        Object value = values.get(name);
+        if (value == null) {
+            return Optional.empty();
+        }
+        if (value instanceof String text) {
+            return Optional.of(text);
+        }
+        throw new ToolRefusal(name + " must be a string, not " + describe(value) + ".");
+    }
+
+    List<String> strings(String name) {
+        return optionalStrings(name).orElseThrow(() -> new ToolRefusal(name + " is missing: it is required."));
+    }
+
+    Optional<List<String>> optionalStrings(String name) {
+        Object value = values.get(name);
+        if (value == null) {
+            return Optional.empty();
+        }
+        if (!(value instanceof List<?> list)) {
+            throw new ToolRefusal(name + " must be a list of strings, e.g. [\"first\", \"second\"].");
+        }
+        List<String> strings = new ArrayList<>(list.size());
+        for (int i = 0; i < list.size(); i++) {
+            if (!(list.get(i) instanceof String text)) {
+                throw new ToolRefusal(name + "[" + i + "] must be a string, not " + describe(list.get(i)) + ".");
+            }
+            strings.add(text);
+        }
+        return Optional.of(strings);
+    }
+
+    long id(String name) {
+        Object value = values.get(name);
+        if (value == null) {
+            throw new ToolRefusal(name + " is missing: it is required.");
+        }
+        return id(name, value);
+    }
+
+    List<Long> ids(String name) {
+        Object value = values.get(name);
+        if (value == null) {
+            throw new ToolRefusal(name + " is missing: it is required.");
+        }
+        if (!(value instanceof List<?> list)) {
+            throw new ToolRefusal(name + " must be a list of knowledge ids, e.g. [\"42\", \"43\"].");
+        }
+        List<Long> ids = new ArrayList<>(list.size());
+        for (int i = 0; i < list.size(); i++) {
+            ids.add(id(name + "[" + i + "]", list.get(i)));
+        }
+        return ids;
+    }
+
+    /** A task size, or empty when not given; JSON null gives TASK_SIZE_UNSPECIFIED (no size). */
+    Optional<TaskSize> taskSize(String name) {
+        if (!values.containsKey(name)) {
+            return Optional.empty();
+        }
+        Object value = values.get(name);
+        if (value == null) {
+            return Optional.of(TaskSize.TASK_SIZE_UNSPECIFIED);
+        }
+        if (value instanceof String text && Rules.TASK_SIZES.contains(text.strip().toUpperCase(Locale.ROOT))) {
+            return Optional.of(TaskSize.valueOf("TASK_SIZE_" + text.strip().toUpperCase(Locale.ROOT)));
+        }
+        throw new ToolRefusal(name + " " + describe(value) + " is not a task size: use " + Rules.TASK_SIZE_RULE + ".");
+    }
+
+    /** Ids are decimal strings (as this server writes them) or JSON integers. */
+    private static long id(String name, Object value) {
+        try {
+            if (value instanceof Integer || value instanceof Long || value instanceof Short) {
+                return ((Number) value).longValue();
+            }
+            if (value instanceof BigInteger big) {
+                return big.longValueExact();
+            }
+            if (value instanceof String text && text.strip().matches("[+-]?\\d{1,19}")) {
+                return Long.parseLong(text.strip());
+            }
+            if (value instanceof Double || value instanceof Float || value instanceof BigDecimal) {
+                return new BigDecimal(value.toString()).longValueExact();
+            }
+        } catch (ArithmeticException | NumberFormatException e) {
+            // falls through to the refusal
+        }
+        throw new ToolRefusal(name + " " + describe(value) + " is not a knowledge id: give the id as a decimal string "
+                + "or an integer, e.g. \"42\", as write_knowledge and get_task_context return it.");
+    }
+
+    private static String describe(Object value) {
+        if (value instanceof String text) {
+            return "'" + (text.length() > 40 ? text.substring(0, 37) + "..." : text) + "'";
+        }
+        if (value instanceof Map<?, ?>) {
+            return "an object";
+        }
+        if (value instanceof List<?>) {
+            return "a list";
+        }
+        return String.valueOf(value);
+    }
+}

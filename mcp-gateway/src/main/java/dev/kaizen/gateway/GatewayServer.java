@@ -1,0 +1,102 @@
+package dev.kaizen.gateway;
+
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+
+import io.helidon.common.socket.SocketOptions;
+import io.helidon.config.Config;
+import io.helidon.health.HealthCheckResponse;
+import io.helidon.health.HealthCheckType;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.observe.ObserveFeature;
+import io.helidon.webserver.observe.health.HealthObserver;
+import io.helidon.webserver.observe.metrics.MetricsObserver;
+import io.modelcontextprotocol.json.McpJsonDefaults;
+import io.modelcontextprotocol.json.McpJsonMapper;
+import io.modelcontextprotocol.server.McpStatelessSyncServer;
+
+/**
+ * mcp-gateway over HTTP, composed: the gRPC client of knowledge-service, the stateless MCP server
+ * with Kaizen's tools and prompts on {@code POST /mcp}, and health and Prometheus metrics on the
+ * admin port (/observe/health/live, /observe/health/ready, /observe/metrics).
+ */
+public final class GatewayServer {
+    public static final String ADMIN_SOCKET = "admin";
+    private static final System.Logger LOG = System.getLogger(GatewayServer.class.getName());
+
+    private final KnowledgeClient kaizen;
+    private final McpStatelessSyncServer mcp;
+    private final WebServer server;
+
+    private GatewayServer(KnowledgeClient kaizen, McpStatelessSyncServer mcp, WebServer server) {
+        this.kaizen = kaizen;
+        this.mcp = mcp;
+        this.server = server;
+    }
+
+    public static GatewayServer start(Config config) {
+        KnowledgeClient kaizen = client(config);
+        McpJsonMapper json = McpJsonDefaults.getMapper();
+        StreamableHttpTransport transport = new StreamableHttpTransport(json,
+                list(config, "mcp.origins", "http://localhost:*,http://127.0.0.1:*,http://[::1]:*,"
+                        + "https://localhost:*,https://127.0.0.1:*,https://[::1]:*"),
+                list(config, "mcp.tokens", ""));
+        McpStatelessSyncServer mcp = McpServers.stateless(transport, json, new ToolCalls(kaizen, json), KaizenTools.all());
+
+        Config server = config.get("server");
+        WebServer webServer = WebServer.builder()
+                .config(server)
+                .shutdownHook(false)
+                .featuresDiscoverServices(false)
+                .connectionOptions(SocketOptions.builder().tcpNoDelay(true).build())
+                .maxPayloadSize(config.get("mcp.body.limit").asLong().orElse(1_048_576L))
+                .shutdownGracePeriod(config.get("shutdown.grace").as(Duration.class).orElse(Duration.ofSeconds(10)))
+                .routing(routing -> routing.register(transport))
+                .putSocket(ADMIN_SOCKET, socket -> socket
+                        .host(server.get("host").asString().orElse("0.0.0.0"))
+                        .port(config.get("admin.port").asInt().orElse(8081)))
+                .addFeature(ObserveFeature.builder()
+                        .sockets(List.of(ADMIN_SOCKET))
+                        .addObserver(HealthObserver.builder()
+                                .details(true)
+                                .addCheck(() -> HealthCheckResponse.builder()
+                                        .status(kaizen.serviceAnswers())
+                                        .build(), HealthCheckType.READINESS, "knowledge-service")
+                                .build())
+                        .addObserver(MetricsObserver.create())
+                        .build())
+                .build()
+                .start();
+        LOG.log(System.Logger.Level.INFO, "mcp-gateway serving MCP on http://{0}:{1}{2}, health and metrics on port {3}",
+                server.get("host").asString().orElse("0.0.0.0"), String.valueOf(webServer.port()),
+                StreamableHttpTransport.ENDPOINT, String.valueOf(webServer.port(ADMIN_SOCKET)));
+        return new GatewayServer(kaizen, mcp, webServer);
+    }
+
+    static KnowledgeClient client(Config config) {
+        return new KnowledgeClient(config.get("service.target").asString().orElse("dns:///localhost:9090"),
+                config.get("service.timeout").as(Duration.class).orElse(Duration.ofSeconds(5)));
+    }
+
+    private static List<String> list(Config config, String key, String otherwise) {
+        return Arrays.stream(config.get(key).asString().orElse(otherwise).split(","))
+                .map(String::strip).filter(item -> !item.isEmpty()).toList();
+    }
+
+    public int port() {
+        return server.port();
+    }
+
+    public int adminPort() {
+        return server.port(ADMIN_SOCKET);
+    }
+
+    /** Stops gracefully: no new connections, calls in flight finish within the grace period, then the channel closes. */
+    public void stop() {
+        mcp.closeGracefully();
+        server.stop();
+        kaizen.close();
+        LOG.log(System.Logger.Level.INFO, "mcp-gateway stopped");
+    }
+}

@@ -1,0 +1,82 @@
+package dev.kaizen.gateway;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/** Builds the JSON Schemas (2020-12) of tool arguments as plain maps. */
+final class JsonSchemas {
+    private JsonSchemas() {
+    }
+
+    record Property(String name, Map<String, Object> schema, boolean required) {
+    }
+
+    static Property required(String name, Map<String, Object> schema) {
+        return new Property(name, schema, true);
+    }
+
+    static Property optional(String name, Map<String, Object> schema) {
+        return new Property(name, schema, false);
+    }
+
+    static Map<String, Object> object(Property... properties) {
+        Map<String, Object> props = new LinkedHashMap<>();
+        List<String> required = new ArrayList<>();
+        for (Property property : properties) {
+            props.put(property.name(), property.schema());
+            if (property.required()) {
+                required.add(property.name());
+            }
+        }
+        Map<String, Object> schema = new LinkedHashMap<>();
+        schema.put("type", "object");
+        schema.put("properties", props);
+        if (!required.isEmpty()) {
+            schema.put("required", required);
+        }
+        schema.put("additionalProperties", false);
+        return schema;
+    }
+
+    static Map<String, Object> string(String description) {
+        return Map.of("type", "string", "description", description);
+    }
+
+    static Map<String, Object> string(String description, Pattern pattern) {
+        return Map.of("type", "string", "description", description, "pattern", "^" + pattern.pattern() + "$");
+    }
+
+    static Map<String, Object> string(String description, int minLength, int maxLength) {
+        return Map.of("type", "string", "description", description, "minLength", minLength, "maxLength", maxLength);
+    }
+
+    static Map<String, Object> oneOf(String description, List<String> values) {
+        return Map.of("type", "string", "description", description, "enum", values);
+    }
+
+    static Map<String, Object> nullableOneOf(String description, List<String> values) {
+        List<Object> allowed = new ArrayList<>(values);
+        allowed.add(null);
+        return Map.of("type", List.of("string", "null"), "description", description, "enum", allowed);
+    }
+
+    static Map<String, Object> strings(String description, int minItems, int maxItems, Map<String, Object> item) {
+        return Map.of("type", "array", "description", description, "items", item,
+                "minItems", minItems, "maxItems", maxItems);
+    }
+
+    /** A knowledge id: a decimal string or a JSON integer. */
+    static Map<String, Object> id(String description) {
+        return Map.of("type", List.of("string", "integer"), "description", description,
+                "pattern", "^[0-9]{1,19}$");
+    }
+
+    static Map<String, Object> ids(String description, int maxItems) {
+        return Map.of("type", "array", "description", description,
+                "items", Map.of("type", List.of("string", "integer"), "pattern", "^[0-9]{1,19}$"),
+                "minItems", 1, "maxItems", maxItems);
+    }
+}

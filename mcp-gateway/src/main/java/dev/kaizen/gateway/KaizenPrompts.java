@@ -1,0 +1,84 @@
+package dev.kaizen.gateway;
+
+import java.util.List;
+import java.util.Map;
+
+import dev.kaizen.api.Rules;
+import io.modelcontextprotocol.spec.McpSchema;
+
+/** The two prompts of the product contract: how to write findable knowledge and how to search for it. */
+final class KaizenPrompts {
+    static final McpSchema.Prompt OPTIMIZE_KNOWLEDGE_ENTRY = McpSchema.Prompt.builder("optimize_knowledge_entry")
+            .title("Write a findable knowledge entry")
+            .description("How to write the content and context of a knowledge entry so that future searches find it.")
+            .arguments(List.of(McpSchema.PromptArgument.builder("draft")
+                    .description("The knowledge you want to store, in your own words (optional).")
+                    .required(false).build()))
+            .build();
+
+    static final McpSchema.Prompt OPTIMIZE_SEARCH_QUERIES = McpSchema.Prompt.builder("optimize_search_queries")
+            .title("Split a task into search queries")
+            .description("How to split a task into 2-5 focused queries for get_task_context.")
+            .arguments(List.of(McpSchema.PromptArgument.builder("task")
+                    .description("The task you are about to do (optional).")
+                    .required(false).build()))
+            .build();
+
+    private KaizenPrompts() {
+    }
+
+    static List<McpSchema.Prompt> all() {
+        return List.of(OPTIMIZE_KNOWLEDGE_ENTRY, OPTIMIZE_SEARCH_QUERIES);
+    }
+
+    static McpSchema.GetPromptResult get(McpSchema.GetPromptRequest request) {
+        Map<String, Object> arguments = request.arguments() == null ? Map.of() : request.arguments();
+        if (OPTIMIZE_KNOWLEDGE_ENTRY.name().equals(request.name())) {
+            return result(OPTIMIZE_KNOWLEDGE_ENTRY, """
+                    Write one Kaizen knowledge entry for write_knowledge.
+
+                    content: one hard fact - a rule, convention or lesson learned - stated so it stands alone:
+                    what to do or avoid, where it applies, and why, in a few plain sentences. One fact per entry;
+                    split a list of unrelated facts into several entries. Name the tools, files, APIs and error
+                    messages it concerns with the exact words people will search for. At most %d characters.
+
+                    context: %s. Searches weigh these keywords most, and an entry matches a query only when it
+                    contains all of the query's words, so choose the words a future task would use: the
+                    technology, the component, the kind of work (e.g. "postgres migration locking deploy").
+                    Prefer concrete nouns over adjectives; include synonyms people use.
+
+                    task_size: set it (%s) only if the entry matters just from that task size up; leave it
+                    out when it applies to every task.
+
+                    scope: the narrowest scope whose tasks need it; knowledge in a parent scope reaches all
+                    its children, and global:default reaches everyone.
+                    """.formatted(Rules.CONTENT_MAX, Rules.CONTEXT_RULE, Rules.TASK_SIZE_RULE)
+                    + draft("Entry to rewrite", arguments.get("draft")));
+        }
+        if (OPTIMIZE_SEARCH_QUERIES.name().equals(request.name())) {
+            return result(OPTIMIZE_SEARCH_QUERIES, """
+                    Split the task into 2-5 focused queries for get_task_context.
+
+                    Each query is %s, and an entry matches only when it contains all of a query's words, so keep
+                    each query to 1-3 words about one aspect of the task: the technology ("postgres index"),
+                    the component ("billing api"), the kind of change ("schema migration"), the risk
+                    ("concurrency locking"). Several short queries find more than one long one; results are the
+                    union, ranked, grouped by scope. Use the scope of the task (e.g. 'acme:frontend-team') and,
+                    if known, its task_size (%s) to leave out entries meant for bigger tasks.
+                    """.formatted(Rules.QUERY_RULE, Rules.TASK_SIZE_RULE)
+                    + draft("Task", arguments.get("task")));
+        }
+        throw new IllegalArgumentException("unknown prompt " + request.name());
+    }
+
+    private static String draft(String label, Object value) {
+        return value == null || value.toString().isBlank() ? "" : "\n" + label + ":\n" + value + "\n";
+    }
+
+    private static McpSchema.GetPromptResult result(McpSchema.Prompt prompt, String text) {
+        return McpSchema.GetPromptResult.builder(List.of(McpSchema.PromptMessage.builder(McpSchema.Role.USER,
+                        McpSchema.TextContent.builder(text).build()).build()))
+                .description(prompt.description())
+                .build();
+    }
+}

@@ -1,0 +1,370 @@
+package dev.kaizen.gateway;
+
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+import dev.kaizen.api.Rules;
+import dev.kaizen.api.v1.ConfigEntry;
+import dev.kaizen.api.v1.CreateNamespaceRequest;
+import dev.kaizen.api.v1.CreateScopeRequest;
+import dev.kaizen.api.v1.DeleteKnowledgeRequest;
+import dev.kaizen.api.v1.DeleteNamespaceRequest;
+import dev.kaizen.api.v1.DeleteNamespaceResponse;
+import dev.kaizen.api.v1.DeleteScopeRequest;
+import dev.kaizen.api.v1.DeleteScopeResponse;
+import dev.kaizen.api.v1.GetKnowledgeRequest;
+import dev.kaizen.api.v1.GetTaskContextRequest;
+import dev.kaizen.api.v1.KnowledgeEntry;
+import dev.kaizen.api.v1.ListConfigRequest;
+import dev.kaizen.api.v1.ListNamespacesRequest;
+import dev.kaizen.api.v1.Namespace;
+import dev.kaizen.api.v1.NamespaceView;
+import dev.kaizen.api.v1.ResetConfigRequest;
+import dev.kaizen.api.v1.ResetConfigResponse;
+import dev.kaizen.api.v1.ResolveKnowledgeConflictRequest;
+import dev.kaizen.api.v1.ResolveKnowledgeConflictResponse;
+import dev.kaizen.api.v1.Scope;
+import dev.kaizen.api.v1.ScopeContext;
+import dev.kaizen.api.v1.ScopeParents;
+import dev.kaizen.api.v1.TaskContextEntry;
+import dev.kaizen.api.v1.TaskSize;
+import dev.kaizen.api.v1.UpdateConfigRequest;
+import dev.kaizen.api.v1.UpdateConfigResponse;
+import dev.kaizen.api.v1.UpdateKnowledgeRequest;
+import dev.kaizen.api.v1.UpdateKnowledgeResponse;
+import dev.kaizen.api.v1.UpdateNamespaceRequest;
+import dev.kaizen.api.v1.UpdateScopeRequest;
+import dev.kaizen.api.v1.WriteKnowledgeRequest;
+import dev.kaizen.api.v1.WriteKnowledgeResponse;
+import io.modelcontextprotocol.spec.McpSchema;
+
+import static dev.kaizen.gateway.JsonSchemas.id;
+import static dev.kaizen.gateway.JsonSchemas.ids;
+import static dev.kaizen.gateway.JsonSchemas.nullableOneOf;
+import static dev.kaizen.gateway.JsonSchemas.object;
+import static dev.kaizen.gateway.JsonSchemas.oneOf;
+import static dev.kaizen.gateway.JsonSchemas.optional;
+import static dev.kaizen.gateway.JsonSchemas.required;
+import static dev.kaizen.gateway.JsonSchemas.string;
+import static dev.kaizen.gateway.JsonSchemas.strings;
+
+/**
+ * The sixteen Kaizen tools of the product contract (§3): for each, its schema, annotations and the
+ * mapping from arguments to one gRPC call and from the response to the result object. Argument
+ * descriptions quote the rules of {@link Rules}, which knowledge-service enforces.
+ */
+final class KaizenTools {
+    private static final String NAME = "Namespace name: " + Rules.NAME_RULE + ".";
+    private static final String DESCRIPTION = "Description: " + Rules.DESCRIPTION_RULE + ".";
+    private static final String SCOPE = "Scope: " + Rules.SCOPE_RULE + ".";
+    private static final String CONTENT = "The knowledge itself (a rule, convention or lesson learned): "
+            + Rules.CONTENT_RULE + ".";
+    private static final String CONTEXT = "Keywords that search weighs most: " + Rules.CONTEXT_RULE + ".";
+    private static final String TASK_SIZE = "Smallest task size the entry is for, " + Rules.TASK_SIZE_RULE
+            + "; leave out for entries that apply to every task size.";
+    private static final String ID = "Knowledge id, as a decimal string (e.g. \"42\") or an integer.";
+
+    private enum Kind { READ_ONLY, WRITE, DESTRUCTIVE }
+
+    private KaizenTools() {
+    }
+
+    static List<KaizenTool> all() {
+        return List.of(
+                tool("get_namespaces", "List namespaces",
+                        "List namespaces; style 'long' adds their scopes and 'details' adds each scope's direct parents.",
+                        Kind.READ_ONLY,
+                        object(optional("namespace", string("Only this namespace (exact name).")),
+                                optional("style", oneOf("short (default): names and descriptions; long: with scopes; "
+                                        + "details: with scopes and their parents.", List.of("short", "long", "details")))),
+                        (args, kaizen) -> {
+                            ListNamespacesRequest.Builder request = ListNamespacesRequest.newBuilder()
+                                    .setView(view(args.optionalString("style").orElse("short")));
+                            args.optionalString("namespace").ifPresent(request::setName);
+                            Map<String, Object> namespaces = new LinkedHashMap<>();
+                            kaizen.namespaces().listNamespaces(request.build()).getNamespacesList()
+                                    .forEach(namespace -> namespaces.put(namespace.getName(), namespaceBody(namespace)));
+                            return map("namespaces", namespaces);
+                        }),
+                tool("create_namespace", "Create a namespace",
+                        "Create a namespace and its scope '<name>:default', which inherits global:default.",
+                        Kind.WRITE,
+                        object(required("name", string(NAME, Rules.NAME_PATTERN)),
+                                required("description", string(DESCRIPTION, Rules.DESCRIPTION_MIN, Rules.DESCRIPTION_MAX))),
+                        (args, kaizen) -> namespace(kaizen.namespaces().createNamespace(CreateNamespaceRequest.newBuilder()
+                                .setName(args.string("name")).setDescription(args.string("description")).build())
+                                .getNamespace())),
+                tool("update_namespace", "Rename or re-describe a namespace",
+                        "Rename and/or re-describe a namespace (give at least one of new_name and description); "
+                                + "a rename renames all its scopes and keeps their knowledge. 'global' is protected.",
+                        Kind.WRITE,
+                        object(required("name", string("Current " + NAME)),
+                                optional("new_name", string("New " + NAME, Rules.NAME_PATTERN)),
+                                optional("description", string("New " + DESCRIPTION, Rules.DESCRIPTION_MIN,
+                                        Rules.DESCRIPTION_MAX))),
+                        (args, kaizen) -> {
+                            UpdateNamespaceRequest.Builder request = UpdateNamespaceRequest.newBuilder().setName(args.string("name"));
+                            args.optionalString("new_name").ifPresent(request::setNewName);
+                            args.optionalString("description").ifPresent(request::setDescription);
+                            return namespace(kaizen.namespaces().updateNamespace(request.build()).getNamespace());
+                        }),
+                tool("delete_namespace", "Delete a namespace",
+                        "Delete a namespace with all its scopes and their knowledge; reports how many of each went. "
+                                + "'global' is protected.",
+                        Kind.DESTRUCTIVE,
+                        object(required("name", string(NAME))),
+                        (args, kaizen) -> {
+                            DeleteNamespaceResponse deleted = kaizen.namespaces().deleteNamespace(
+                                    DeleteNamespaceRequest.newBuilder().setName(args.string("name")).build());
+                            return map("name", deleted.getName(), "scopes_count", deleted.getScopesDeleted(),
+                                    "knowledge_count", deleted.getKnowledgeDeleted());
+                        }),
+                tool("create_scope", "Create a scope",
+                        "Create a scope in an existing namespace; it always inherits '<namespace>:default', and "
+                                + "parents adds more, from any namespace.",
+                        Kind.WRITE,
+                        object(required("scope", string(SCOPE)),
+                                required("description", string(DESCRIPTION, Rules.DESCRIPTION_MIN, Rules.DESCRIPTION_MAX)),
+                                optional("parents", strings("Extra parent scopes to inherit knowledge from, each "
+                                        + Rules.SCOPE_RULE + ".", 0, 100, string(SCOPE)))),
+                        (args, kaizen) -> scope(kaizen.scopes().createScope(CreateScopeRequest.newBuilder()
+                                .setScope(args.string("scope")).setDescription(args.string("description"))
+                                .addAllParents(args.optionalStrings("parents").orElse(List.of())).build()).getScope())),
+                tool("update_scope", "Rename, re-describe or re-parent a scope",
+                        "Rename a scope within its namespace, change its description and/or replace its parents "
+                                + "(give at least one); '<namespace>:default' always stays a parent. Default scopes "
+                                + "cannot be renamed or given parents, and no change may create an inheritance cycle.",
+                        Kind.WRITE,
+                        object(required("scope", string("Current " + SCOPE)),
+                                optional("new_scope", string("New canonical name in the same namespace, e.g. "
+                                        + "'acme:web-team'.")),
+                                optional("description", string("New " + DESCRIPTION, Rules.DESCRIPTION_MIN,
+                                        Rules.DESCRIPTION_MAX)),
+                                optional("parents", strings("Replaces the extra parents (an empty list keeps only "
+                                        + "'<namespace>:default'); each " + Rules.SCOPE_RULE + ".", 0, 100, string(SCOPE)))),
+                        (args, kaizen) -> {
+                            UpdateScopeRequest.Builder request = UpdateScopeRequest.newBuilder().setScope(args.string("scope"));
+                            args.optionalString("new_scope").ifPresent(request::setNewScope);
+                            args.optionalString("description").ifPresent(request::setDescription);
+                            args.optionalStrings("parents").ifPresent(parents ->
+                                    request.setParents(ScopeParents.newBuilder().addAllScopes(parents)));
+                            return scope(kaizen.scopes().updateScope(request.build()).getScope());
+                        }),
+                tool("delete_scope", "Delete a scope",
+                        "Delete a scope and its knowledge; reports how many entries went. Its child scopes keep "
+                                + "their other parents. Default scopes are deleted only with their namespace.",
+                        Kind.DESTRUCTIVE,
+                        object(required("scope", string(SCOPE))),
+                        (args, kaizen) -> {
+                            DeleteScopeResponse deleted = kaizen.scopes().deleteScope(
+                                    DeleteScopeRequest.newBuilder().setScope(args.string("scope")).build());
+                            return map("scope", deleted.getScope(), "knowledge_deleted", deleted.getKnowledgeDeleted());
+                        }),
+                tool("write_knowledge", "Write a knowledge entry",
+                        "Store a knowledge entry (a hard fact: rule, convention, lesson learned) in a scope, where "
+                                + "every scope inheriting from it will find it. Use the optimize_knowledge_entry "
+                                + "prompt to write content and context that searches find.",
+                        Kind.WRITE,
+                        object(required("scope", string(SCOPE)),
+                                required("content", string(CONTENT, 1, Rules.CONTENT_MAX)),
+                                required("context", string(CONTEXT)),
+                                optional("task_size", oneOf(TASK_SIZE, Rules.TASK_SIZES))),
+                        (args, kaizen) -> {
+                            WriteKnowledgeRequest.Builder request = WriteKnowledgeRequest.newBuilder()
+                                    .setScope(args.string("scope")).setContent(args.string("content"))
+                                    .setContext(args.string("context"));
+                            args.taskSize("task_size").ifPresent(request::setTaskSize);
+                            WriteKnowledgeResponse written = kaizen.knowledge().writeKnowledge(request.build());
+                            return map("id", String.valueOf(written.getId()), "scope", written.getScope());
+                        }),
+                tool("update_knowledge", "Update a knowledge entry",
+                        "Change an entry's content, context, scope and/or task size (give at least one).",
+                        Kind.WRITE,
+                        object(required("id", id(ID)),
+                                optional("content", string("New content: " + Rules.CONTENT_RULE + ".", 1, Rules.CONTENT_MAX)),
+                                optional("context", string("New context: " + Rules.CONTEXT_RULE + ".")),
+                                optional("scope", string("Scope to move the entry to: " + Rules.SCOPE_RULE + ".")),
+                                optional("task_size", nullableOneOf("New task size, " + Rules.TASK_SIZE_RULE
+                                        + "; null removes the task size.", Rules.TASK_SIZES))),
+                        (args, kaizen) -> {
+                            UpdateKnowledgeRequest.Builder request = UpdateKnowledgeRequest.newBuilder().setId(args.id("id"));
+                            args.optionalString("content").ifPresent(request::setContent);
+                            args.optionalString("context").ifPresent(request::setContext);
+                            args.optionalString("scope").ifPresent(request::setScope);
+                            args.taskSize("task_size").ifPresent(request::setTaskSize);
+                            UpdateKnowledgeResponse updated = kaizen.knowledge().updateKnowledge(request.build());
+                            return map("id", String.valueOf(updated.getId()), "scope", updated.getScope());
+                        }),
+                tool("delete_knowledge", "Delete a knowledge entry", "Delete one knowledge entry by id.",
+                        Kind.DESTRUCTIVE,
+                        object(required("id", id(ID))),
+                        (args, kaizen) -> map("id", String.valueOf(kaizen.knowledge().deleteKnowledge(
+                                DeleteKnowledgeRequest.newBuilder().setId(args.id("id")).build()).getId()))),
+                tool("get_knowledge", "Get knowledge entries by id",
+                        "Read whole knowledge entries by id, in the order asked.",
+                        Kind.READ_ONLY,
+                        object(required("ids", ids("1-" + Rules.IDS_MAX + " " + ID, Rules.IDS_MAX))),
+                        (args, kaizen) -> map("entries", kaizen.knowledge().getKnowledge(GetKnowledgeRequest.newBuilder()
+                                .addAllIds(args.ids("ids")).build()).getEntriesList().stream().map(KaizenTools::entry).toList())),
+                tool("resolve_knowledge_conflict", "Resolve a knowledge conflict",
+                        "When entries contradict each other, keep one active and hide the others from every "
+                                + "search from now on; the decision is kept as an audit record.",
+                        Kind.WRITE,
+                        object(required("active_id", id("The entry that stays: " + ID)),
+                                required("suppressed_ids", ids("1-" + Rules.IDS_MAX + " entries to hide, not "
+                                        + "including active_id; each " + ID, Rules.IDS_MAX))),
+                        (args, kaizen) -> {
+                            ResolveKnowledgeConflictResponse resolved = kaizen.knowledge().resolveKnowledgeConflict(
+                                    ResolveKnowledgeConflictRequest.newBuilder().setActiveId(args.id("active_id"))
+                                            .addAllSuppressedIds(args.ids("suppressed_ids")).build());
+                            return map("active_id", String.valueOf(resolved.getActiveId()), "suppressed_ids",
+                                    resolved.getSuppressedIdsList().stream().map(String::valueOf).toList());
+                        }),
+                tool("get_task_context", "Get the knowledge for a task",
+                        "Before a task, find the knowledge relevant to it: several focused full-text queries at once "
+                                + "over the scope and everything it inherits. Results are grouped by scope, nearest "
+                                + "first and global:default last, best first inside a scope. Use the "
+                                + "optimize_search_queries prompt to split a task into queries.",
+                        Kind.READ_ONLY,
+                        object(required("queries", strings("Queries: " + Rules.QUERIES_RULE + ". An entry matches a "
+                                        + "query when it contains all its words; results are the union.", 1, Rules.QUERIES_MAX,
+                                        string(Rules.QUERY_RULE))),
+                                required("scope", string("Scope of the task: " + Rules.SCOPE_RULE + ".")),
+                                optional("task_size", oneOf("Size of the task, " + Rules.TASK_SIZE_RULE + ": keeps entries "
+                                        + "without a task size or with one at least this large.", Rules.TASK_SIZES))),
+                        (args, kaizen) -> {
+                            GetTaskContextRequest.Builder request = GetTaskContextRequest.newBuilder()
+                                    .addAllQueries(args.strings("queries")).setScope(args.string("scope"));
+                            args.taskSize("task_size").ifPresent(request::setTaskSize);
+                            Map<String, Object> groups = new LinkedHashMap<>();
+                            for (ScopeContext group : kaizen.knowledge().getTaskContext(request.build()).getScopesList()) {
+                                Map<String, Object> entries = new LinkedHashMap<>();
+                                for (TaskContextEntry entry : group.getEntriesList()) {
+                                    entries.put(String.valueOf(entry.getId()), entry.getContent());
+                                }
+                                groups.put(group.getScope(), entries);
+                            }
+                            return groups;
+                        }),
+                tool("list_config", "List the configuration",
+                        "List the search settings with their values, defaults, types and descriptions.",
+                        Kind.READ_ONLY,
+                        object(),
+                        (args, kaizen) -> {
+                            Map<String, Object> configs = new LinkedHashMap<>();
+                            for (ConfigEntry entry : kaizen.config().listConfig(ListConfigRequest.getDefaultInstance())
+                                    .getEntriesList()) {
+                                configs.put(entry.getKey(), map("value", entry.getValue(), "default_value",
+                                        entry.getDefaultValue(), "type", entry.getType().name()
+                                                .substring("CONFIG_TYPE_".length()).toLowerCase(Locale.ROOT),
+                                        "description", entry.getDescription()));
+                            }
+                            return map("configs", configs);
+                        }),
+                tool("update_config", "Change a setting",
+                        "Set a search setting; the value is checked against the key's type and range "
+                                + "(list_config shows them).",
+                        Kind.WRITE,
+                        object(required("key", string("Setting key, e.g. search.max_results.")),
+                                required("value", string("New value, as text, e.g. \"20\"."))),
+                        (args, kaizen) -> {
+                            UpdateConfigResponse updated = kaizen.config().updateConfig(UpdateConfigRequest.newBuilder()
+                                    .setKey(args.string("key")).setValue(args.string("value")).build());
+                            return map("key", updated.getKey(), "old_value", updated.getOldValue(),
+                                    "new_value", updated.getNewValue());
+                        }),
+                tool("reset_config", "Reset a setting", "Set a search setting back to its default value.",
+                        Kind.WRITE,
+                        object(required("key", string("Setting key, e.g. search.max_results."))),
+                        (args, kaizen) -> {
+                            ResetConfigResponse reset = kaizen.config().resetConfig(
+                                    ResetConfigRequest.newBuilder().setKey(args.string("key")).build());
+                            return map("key", reset.getKey(), "value", reset.getValue());
+                        }));
+    }
+
+    private static KaizenTool tool(String name, String title, String description, Kind kind,
+                                   Map<String, Object> schema, KaizenTool.Handler handler) {
+        McpSchema.ToolAnnotations annotations = McpSchema.ToolAnnotations.builder()
+                .title(title)
+                .readOnlyHint(kind == Kind.READ_ONLY)
+                .destructiveHint(kind == Kind.DESTRUCTIVE)
+                .idempotentHint(kind != Kind.WRITE)
+                .openWorldHint(false)
+                .build();
+        McpSchema.Tool definition = McpSchema.Tool.builder(name, schema)
+                .title(title)
+                .description(description)
+                .annotations(annotations)
+                .build();
+        @SuppressWarnings("unchecked")
+        Set<String> arguments = ((Map<String, Object>) schema.get("properties")).keySet();
+        return new KaizenTool(definition, Set.copyOf(arguments), handler);
+    }
+
+    private static NamespaceView view(String style) {
+        return switch (style) {
+            case "short" -> NamespaceView.NAMESPACE_VIEW_BASIC;
+            case "long" -> NamespaceView.NAMESPACE_VIEW_SCOPES;
+            case "details" -> NamespaceView.NAMESPACE_VIEW_SCOPE_PARENTS;
+            default -> throw new ToolRefusal("style '" + style + "' is not known: use short, long or details.");
+        };
+    }
+
+    /** {"name", "description", "scopes"} of create_namespace and update_namespace. */
+    private static Map<String, Object> namespace(Namespace namespace) {
+        Map<String, Object> result = map("name", namespace.getName());
+        result.putAll(namespaceBody(namespace));
+        return result;
+    }
+
+    private static Map<String, Object> namespaceBody(Namespace namespace) {
+        Map<String, Object> body = map("description", namespace.getDescription());
+        if (namespace.getScopesCount() > 0) {
+            Map<String, Object> scopes = new LinkedHashMap<>();
+            for (Scope scope : namespace.getScopesList()) {
+                Map<String, Object> scopeBody = map("description", scope.getDescription());
+                if (scope.getParentsCount() > 0) {
+                    scopeBody.put("parents", scope.getParentsList());
+                }
+                scopes.put(scope.getName().substring(scope.getName().indexOf(Rules.SCOPE_SEPARATOR) + 1), scopeBody);
+            }
+            body.put("scopes", scopes);
+        }
+        return body;
+    }
+
+    private static Map<String, Object> scope(Scope scope) {
+        return map("scope", scope.getName(), "description", scope.getDescription(), "parents", scope.getParentsList());
+    }
+
+    private static Map<String, Object> entry(KnowledgeEntry entry) {
+        return map("id", String.valueOf(entry.getId()),
+                "scope", entry.getScope(),
+                "content", entry.getContent(),
+                "context", entry.getContext(),
+                "task_size", entry.getTaskSize() == TaskSize.TASK_SIZE_UNSPECIFIED ? null
+                        : entry.getTaskSize().name().substring("TASK_SIZE_".length()),
+                "suppressed", entry.getSuppressed(),
+                "created_at", instant(entry.getCreateTime()),
+                "updated_at", instant(entry.getUpdateTime()));
+    }
+
+    private static String instant(com.google.protobuf.Timestamp time) {
+        return Instant.ofEpochSecond(time.getSeconds(), time.getNanos()).toString();
+    }
+
+    /** An ordered map from alternating keys and values (values may be null). */
+    private static Map<String, Object> map(Object... keysAndValues) {
+        Map<String, Object> map = new LinkedHashMap<>();
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            map.put((String) keysAndValues[i], keysAndValues[i + 1]);
+        }
+        return map;
+    }
+
+}

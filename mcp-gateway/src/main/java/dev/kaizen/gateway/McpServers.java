@@ -1,0 +1,72 @@
+package dev.kaizen.gateway;
+
+import java.util.List;
+
+import io.modelcontextprotocol.json.McpJsonMapper;
+import io.modelcontextprotocol.server.McpServer;
+import io.modelcontextprotocol.server.McpServerFeatures;
+import io.modelcontextprotocol.server.McpStatelessServerFeatures;
+import io.modelcontextprotocol.server.McpStatelessSyncServer;
+import io.modelcontextprotocol.server.McpSyncServer;
+import io.modelcontextprotocol.spec.McpSchema;
+import io.modelcontextprotocol.spec.McpServerTransportProvider;
+import io.modelcontextprotocol.spec.McpStatelessServerTransport;
+
+/**
+ * The Kaizen MCP server, from one table of tools and prompts, on either transport: stateless
+ * (Streamable HTTP; every request stands alone) or session-based (stdio, for desktop clients).
+ */
+final class McpServers {
+    static final String NAME = "kaizen";
+    static final String VERSION = "0.1.0";
+    static final String INSTRUCTIONS = """
+            Kaizen is persistent, organised memory: knowledge entries (rules, conventions, lessons learned) \
+            in scopes 'namespace:scope' that inherit from parent scopes up to global:default. Before a task, \
+            call get_task_context with 2-5 short queries and the task's scope; after learning something \
+            worth keeping, store it with write_knowledge in the narrowest scope that needs it.""";
+
+    private static final McpSchema.ServerCapabilities CAPABILITIES = McpSchema.ServerCapabilities.builder()
+            .tools(false)
+            .prompts(false)
+            .build();
+
+    private McpServers() {
+    }
+
+    static McpStatelessSyncServer stateless(McpStatelessServerTransport transport, McpJsonMapper json, ToolCalls calls,
+                                            List<KaizenTool> tools) {
+        return McpServer.sync(transport)
+                .serverInfo(NAME, VERSION)
+                .instructions(INSTRUCTIONS)
+                .capabilities(CAPABILITIES)
+                .jsonMapper(json)
+                // arguments are checked by Arguments and knowledge-service, with messages that say how to fix them
+                .validateToolInputs(false)
+                // run tools on the request's own (virtual) thread
+                .immediateExecution(true)
+                .tools(tools.stream().map(tool -> McpStatelessServerFeatures.SyncToolSpecification.builder()
+                        .tool(tool.definition())
+                        .callHandler((context, request) -> calls.call(tool, request.arguments()))
+                        .build()).toList())
+                .prompts(KaizenPrompts.all().stream().map(prompt -> new McpStatelessServerFeatures.SyncPromptSpecification(
+                        prompt, (context, request) -> KaizenPrompts.get(request))).toList())
+                .build();
+    }
+
+    static McpSyncServer sessions(McpServerTransportProvider transport, McpJsonMapper json, ToolCalls calls,
+                                  List<KaizenTool> tools) {
+        return McpServer.sync(transport)
+                .serverInfo(NAME, VERSION)
+                .instructions(INSTRUCTIONS)
+                .capabilities(CAPABILITIES)
+                .jsonMapper(json)
+                .validateToolInputs(false)
+                .tools(tools.stream().map(tool -> McpServerFeatures.SyncToolSpecification.builder()
+                        .tool(tool.definition())
+                        .callHandler((exchange, request) -> calls.call(tool, request.arguments()))
+                        .build()).toList())
+                .prompts(KaizenPrompts.all().stream().map(prompt -> new McpServerFeatures.SyncPromptSpecification(
+                        prompt, (exchange, request) -> KaizenPrompts.get(request))).toList())
+                .build();
+    }
+}

@@ -1,0 +1,96 @@
+package dev.kaizen.gateway;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.helidon.metrics.api.Metrics;
+import io.helidon.metrics.api.Tag;
+import io.helidon.metrics.api.Timer;
+import io.modelcontextprotocol.json.McpJsonMapper;
+import io.modelcontextprotocol.spec.McpSchema;
+
+/**
+ * The one path every tool call takes: read the arguments, run the tool's gRPC mapping, answer the
+ * result as structuredContent plus the same JSON as text; or answer an isError result whose one
+ * sentence says what was wrong and how to fix it. Each call is timed per tool and outcome.
+ */
+final class ToolCalls {
+    static final String UNAVAILABLE = "Knowledge service unavailable, retry later.";
+    private static final System.Logger LOG = System.getLogger(ToolCalls.class.getName());
+
+    private final KnowledgeClient kaizen;
+    private final McpJsonMapper json;
+
+    ToolCalls(KnowledgeClient kaizen, McpJsonMapper json) {
+        this.kaizen = kaizen;
+        this.json = json;
+    }
+
+    McpSchema.CallToolResult call(KaizenTool tool, Map<String, Object> arguments) {
+        long start = System.nanoTime();
+        String outcome = "error";
+        try {
+            Map<String, Object> result = tool.handler().call(new Arguments(tool.name(), arguments, tool.arguments()), kaizen);
+            outcome = "ok";
+            return McpSchema.CallToolResult.builder()
+                    .structuredContent(result)
+                    .addTextContent(toJson(result))
+                    .isError(false)
+                    .build();
+        } catch (ToolRefusal refusal) {
+            outcome = "rejected";
+            return error(refusal.getMessage());
+        } catch (StatusRuntimeException failure) {
+            Status status = failure.getStatus();
+            outcome = switch (status.getCode()) {
+                case UNAVAILABLE, DEADLINE_EXCEEDED -> "unavailable";
+                case INTERNAL, UNKNOWN, UNIMPLEMENTED, DATA_LOSS, UNAUTHENTICATED, PERMISSION_DENIED -> "error";
+                default -> "rejected";
+            };
+            if (status.getCode() == Status.Code.UNAVAILABLE) {
+                kaizen.reconnectNow();
+            }
+            return error(message(status, tool.name()));
+        } catch (RuntimeException bug) {
+            String reference = UUID.randomUUID().toString();
+            LOG.log(System.Logger.Level.ERROR, tool.name() + " failed, reference " + reference, bug);
+            return error("Internal error in mcp-gateway (reference " + reference + "); retry, or report it if it persists.");
+        } finally {
+            Metrics.globalRegistry()
+                    .getOrCreate(Timer.builder("kaizen.mcp.tool.calls")
+                            .description("MCP tool calls by tool and outcome (ok, rejected, unavailable, error)")
+                            .tags(List.of(Tag.create("tool", tool.name()), Tag.create("outcome", outcome))))
+                    .record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /** The sentence a caller sees for a gRPC failure. knowledge-service's refusals already are such sentences. */
+    private static String message(Status status, String tool) {
+        return switch (status.getCode()) {
+            case UNAVAILABLE -> UNAVAILABLE;
+            case DEADLINE_EXCEEDED -> "Knowledge service did not answer in time, retry later.";
+            case INVALID_ARGUMENT, NOT_FOUND, ALREADY_EXISTS, FAILED_PRECONDITION, ABORTED, OUT_OF_RANGE, INTERNAL ->
+                    status.getDescription() == null ? tool + " failed (" + status.getCode() + "); retry later."
+                            : status.getDescription();
+            default -> "Knowledge service could not run " + tool + " (" + status.getCode() + "); retry later.";
+        };
+    }
+
+    private static McpSchema.CallToolResult error(String message) {
+        return McpSchema.CallToolResult.builder().addTextContent(message).isError(true).build();
+    }
+
+    private String toJson(Object value) {
+        try {
+            return json.writeValueAsString(value);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
