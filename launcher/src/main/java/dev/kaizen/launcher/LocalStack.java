@@ -23,11 +23,23 @@ final class LocalStack {
         Files.createDirectories(dataDirectory);
         System.out.println("Starting PostgreSQL 17 with data in " + dataDirectory.toAbsolutePath() + " ...");
         PostgresServer postgres = PostgresServer.embedded(dataDirectory, postgresPort);
-        postgres.ensureDatabase(DATABASE);
-        KnowledgeServer knowledge = KnowledgeServer.start(Configs.knowledgeService(postgres.databaseUrl(DATABASE),
-                postgres.user(), postgres.password(), grpcPort, grpcAdminPort));
-        GatewayServer gateway = GatewayServer.start(Configs.gateway("dns:///127.0.0.1:" + knowledge.grpcPort(),
-                mcpPort, mcpAdminPort));
+        KnowledgeServer knowledge;
+        GatewayServer gateway;
+        try {
+            postgres.ensureDatabase(DATABASE);
+            knowledge = KnowledgeServer.start(Configs.knowledgeService(postgres.databaseUrl(DATABASE),
+                    postgres.user(), postgres.password(), grpcPort, grpcAdminPort));
+            try {
+                gateway = GatewayServer.start(Configs.gateway("dns:///127.0.0.1:" + knowledge.grpcPort(),
+                        mcpPort, mcpAdminPort));
+            } catch (RuntimeException e) {
+                knowledge.stop();
+                throw e;
+            }
+        } catch (RuntimeException e) {
+            postgres.close();
+            throw e;
+        }
 
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -44,7 +56,7 @@ final class LocalStack {
                 + "   (health and metrics: http://127.0.0.1:" + gateway.adminPort() + "/observe/health)");
         System.out.println("  knowledge-service gRPC:  127.0.0.1:" + knowledge.grpcPort()
                 + "   (health and metrics: http://127.0.0.1:" + knowledge.adminPort() + "/observe/health)");
-        System.out.println("  PostgreSQL:              " + postgres.databaseUrl(DATABASE) + " (user " + postgres.user() + ")");
+        System.out.println("  PostgreSQL:              " + postgres.databaseUrl(DATABASE));
         stopped.await();
     }
 }
