@@ -19,10 +19,6 @@ record ScopeName(String namespace, String name) {
         return Rules.DEFAULT_SCOPE.equals(name);
     }
 
-    ScopeName withName(String newName) {
-        return new ScopeName(namespace, newName);
-    }
-
     @Override
     public String toString() {
         return namespace + Rules.SCOPE_SEPARATOR + name;

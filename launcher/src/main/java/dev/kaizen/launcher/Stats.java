@@ -18,12 +18,12 @@ record Stats(String name, int count, double p50Millis, double p95Millis, double 
     }
 
     String row() {
-        return String.format("| %-52s | %6d | %8.2f | %8.2f | %9.0f |", name, count, p50Millis, p95Millis, perSecond);
+        return String.format("| %-54s | %6d | %8.2f | %8.2f | %9.0f |", name, count, p50Millis, p95Millis, perSecond);
     }
 
     static String header() {
-        return String.format("| %-52s | %6s | %8s | %8s | %9s |%n|%s|%s|%s|%s|%s|", "operation", "calls", "p50 ms",
-                "p95 ms", "calls/s", "-".repeat(54), "-".repeat(8), "-".repeat(10), "-".repeat(10), "-".repeat(11));
+        return String.format("| %-54s | %6s | %8s | %8s | %9s |%n|%s|%s|%s|%s|%s|", "operation", "calls", "p50 ms",
+                "p95 ms", "calls/s", "-".repeat(56), "-".repeat(8), "-".repeat(10), "-".repeat(10), "-".repeat(11));
     }
 
 }

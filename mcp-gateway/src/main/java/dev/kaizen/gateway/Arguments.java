@@ -30,15 +30,6 @@ final class Arguments {
         }
     }
 
-    boolean has(String name) {
-        return values.get(name) != null;
-    }
-
-    /** Given, even as JSON null. */
-    boolean present(String name) {
-        return values.containsKey(name);
-    }
-
     String string(String name) {
         return optionalString(name).orElseThrow(() -> new ToolRefusal(name + " is missing: it is required."));
     }
