@@ -28,8 +28,6 @@ import dev.kaizen.api.v1.NamespaceServiceGrpc;
 import dev.kaizen.api.v1.ScopeServiceGrpc;
 import dev.kaizen.api.v1.TaskSize;
 import dev.kaizen.api.v1.WriteKnowledgeRequest;
-import dev.kaizen.gateway.GatewayServer;
-import dev.kaizen.knowledge.KnowledgeServer;
 import dev.kaizen.testing.PostgresServer;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
@@ -39,8 +37,8 @@ import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTranspor
 import io.modelcontextprotocol.spec.McpSchema;
 
 /**
- * The benchmark on the shared workload, through real clients on loopback against knowledge-service,
- * mcp-gateway and a real PostgreSQL 17: WriteKnowledge at 1k and 100k entries and GetTaskContext
+ * The benchmark on the shared workload, through real clients on loopback against knowledge-service
+ * and mcp-gateway (each in a process of its own, started from its packaged jar) and a real PostgreSQL 17: WriteKnowledge at 1k and 100k entries and GetTaskContext
  * (the query pool's 3-query searches on bench:default) at 100k over gRPC; write_knowledge and
  * get_task_context over MCP (Streamable HTTP, the Java SDK's client), one client and 8 concurrent
  * clients; and, as the floor, the service's own write statement over raw JDBC with 8 connections.
@@ -56,7 +54,7 @@ final class Benchmark {
     private final List<Stats> results = new ArrayList<>();
     private ManagedChannel channel;
     private KnowledgeServiceGrpc.KnowledgeServiceBlockingStub knowledge;
-    private GatewayServer gateway;
+    private ServiceProcess gateway;
 
     private Benchmark(Workload workload, PostgresServer postgres) {
         this.workload = workload;
@@ -72,10 +70,12 @@ final class Benchmark {
     }
 
     private void run() throws Exception {
-        KnowledgeServer server = KnowledgeServer.start(Configs.knowledgeService(databaseUrl, postgres.user(),
-                postgres.password(), 0, 0));
-        gateway = GatewayServer.start(Configs.gateway("dns:///127.0.0.1:" + server.grpcPort(), 0, 0));
-        channel = ManagedChannelBuilder.forAddress("127.0.0.1", server.grpcPort()).usePlaintext().build();
+        // each service in a process of its own, started as its image starts it; clients in this one
+        ServiceProcess server = ServiceProcess.start("knowledge-service", Map.of("DB_URL", databaseUrl,
+                "DB_USER", postgres.user(), "DB_PASSWORD", postgres.password())).awaitReady();
+        gateway = ServiceProcess.start("mcp-gateway", Map.of("SERVICE_TARGET", "dns:///127.0.0.1:" + server.port))
+                .awaitReady();
+        channel = ManagedChannelBuilder.forAddress("127.0.0.1", server.port).usePlaintext().build();
         knowledge = KnowledgeServiceGrpc.newBlockingStub(channel);
         List<McpSyncClient> mcp = new ArrayList<>();
         for (int i = 0; i < CLIENTS; i++) {
@@ -114,13 +114,13 @@ final class Benchmark {
         } finally {
             mcp.forEach(McpSyncClient::closeGracefully);
             channel.shutdownNow();
-            gateway.stop();
-            server.stop();
+            gateway.close();
+            server.close();
         }
     }
 
     private McpSyncClient mcpClient() {
-        McpSyncClient client = McpClient.sync(HttpClientStreamableHttpTransport.builder("http://127.0.0.1:" + gateway.port())
+        McpSyncClient client = McpClient.sync(HttpClientStreamableHttpTransport.builder("http://127.0.0.1:" + gateway.port)
                         .endpoint("/mcp").build())
                 .requestTimeout(Duration.ofSeconds(30)).build();
         client.initialize();

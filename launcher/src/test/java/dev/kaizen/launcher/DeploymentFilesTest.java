@@ -37,7 +37,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * application.yaml, upper case with '.' as '_').
  */
 class DeploymentFilesTest {
-    private static final Path REPOSITORY = PackagedService.REPOSITORY;
+    private static final Path REPOSITORY = ServiceProcess.REPOSITORY;
     private static final List<String> SERVICES = List.of("knowledge-service", "mcp-gateway");
     private static final Map<String, Integer> ADMIN_PORTS = new HashMap<>();
     private static KnowledgeServer knowledge;
@@ -151,7 +151,7 @@ class DeploymentFilesTest {
             assertEquals(new TreeSet<>(Set.of(defaultPort(service, "server.port"), defaultPort(service, "admin.port"))),
                     exposed, service + " EXPOSE");
             assertTrue(Files.list(REPOSITORY.resolve(service).resolve("target/libs")).count() > 10, service + " libs");
-            assertEquals(service + ".jar", PackagedService.entrypoint(service).getLast(), service + " ENTRYPOINT jar");
+            assertEquals(service + ".jar", ServiceProcess.entrypoint(service).getLast(), service + " ENTRYPOINT jar");
         }
     }
 
@@ -192,7 +192,7 @@ class DeploymentFilesTest {
 
     private static int status(String service, String path) {
         try {
-            return PackagedService.HTTP.send(java.net.http.HttpRequest.newBuilder(
+            return ServiceProcess.HTTP.send(java.net.http.HttpRequest.newBuilder(
                             java.net.URI.create("http://127.0.0.1:" + ADMIN_PORTS.get(service) + path)).build(),
                     java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
         } catch (Exception e) {

@@ -15,29 +15,34 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * A service started the way its container image starts it: the ENTRYPOINT of its Dockerfile, run in
  * the module's target folder (which holds the same jar and libs/ the image copies), configured by
- * environment variables only.
+ * environment variables only, on free loopback ports. Used by the benchmark and the tests of the
+ * packaged services.
  */
-final class PackagedService implements AutoCloseable {
-    static final Path REPOSITORY = Path.of("").toAbsolutePath().getParent();
+final class ServiceProcess implements AutoCloseable {
     static final HttpClient HTTP = HttpClient.newHttpClient();
+    /** The repository's root: the working directory or one above it (tests run in launcher/). */
+    static final Path REPOSITORY = Stream.iterate(Path.of("").toAbsolutePath(), dir -> dir != null, Path::getParent)
+            .filter(dir -> Files.isDirectory(dir.resolve("knowledge-service")) && Files.isDirectory(dir.resolve("k8s")))
+            .findFirst().orElseThrow(() -> new IllegalStateException("run from the Kaizen repository"));
     private static final Pattern QUOTED = Pattern.compile("\"([^\"]*)\"");
 
     final Process process;
     final int port;
     final int adminPort;
 
-    private PackagedService(Process process, int port, int adminPort) {
+    private ServiceProcess(Process process, int port, int adminPort) {
         this.process = process;
         this.port = port;
         this.adminPort = adminPort;
     }
 
-    /** Starts {@code module} with {@code env} plus SERVER_PORT and ADMIN_PORT on free loopback ports. */
-    static PackagedService start(String module, Map<String, String> env) throws IOException {
+    /** Starts {@code module} of the repository with {@code env} plus SERVER_PORT and ADMIN_PORT. */
+    static ServiceProcess start(String module, Map<String, String> env) throws IOException {
         Path target = REPOSITORY.resolve(module).resolve("target");
         if (!Files.exists(target.resolve(module + ".jar"))) {
             throw new IllegalStateException(module + ".jar is not built: run the tests with 'mvn verify' (./kaizen test)");
@@ -53,7 +58,7 @@ final class PackagedService implements AutoCloseable {
         builder.environment().put("SERVER_HOST", "127.0.0.1");
         builder.environment().put("SERVER_PORT", String.valueOf(port));
         builder.environment().put("ADMIN_PORT", String.valueOf(adminPort));
-        return new PackagedService(builder.start(), port, adminPort);
+        return new ServiceProcess(builder.start(), port, adminPort);
     }
 
     /** The exec-form ENTRYPOINT of the module's Dockerfile. */
@@ -84,7 +89,7 @@ final class PackagedService implements AutoCloseable {
     }
 
     /** Waits until the readiness endpoint answers 200. */
-    PackagedService awaitReady() throws InterruptedException {
+    ServiceProcess awaitReady() throws InterruptedException {
         Instant deadline = Instant.now().plusSeconds(60);
         while (status("/observe/health/ready") != 200) {
             if (!process.isAlive() || Instant.now().isAfter(deadline)) {
@@ -101,8 +106,12 @@ final class PackagedService implements AutoCloseable {
         }
     }
 
+    /** Stops it as Kubernetes does: SIGTERM, then SIGKILL if it has not exited within 30 seconds. */
     @Override
-    public void close() {
-        process.destroyForcibly();
+    public void close() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+        }
     }
 }
