@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 import io.grpc.Status;
@@ -26,6 +27,8 @@ final class ToolCalls {
 
     private final KnowledgeClient kaizen;
     private final McpJsonMapper json;
+    /** One timer per tool and outcome, looked up in the registry once. */
+    private final Map<String, Timer> timers = new ConcurrentHashMap<>();
 
     ToolCalls(KnowledgeClient kaizen, McpJsonMapper json) {
         this.kaizen = kaizen;
@@ -62,10 +65,12 @@ final class ToolCalls {
             LOG.log(System.Logger.Level.ERROR, tool.name() + " failed, reference " + reference, bug);
             return error("Internal error in mcp-gateway (reference " + reference + "); retry, or report it if it persists.");
         } finally {
-            Metrics.globalRegistry()
-                    .getOrCreate(Timer.builder("kaizen.mcp.tool.calls")
-                            .description("MCP tool calls by tool and outcome (ok, rejected, unavailable, error)")
-                            .tags(List.of(Tag.create("tool", tool.name()), Tag.create("outcome", outcome))))
+            String name = tool.name();
+            String result = outcome;
+            timers.computeIfAbsent(name + "/" + result, key -> Metrics.globalRegistry()
+                            .getOrCreate(Timer.builder("kaizen.mcp.tool.calls")
+                                    .description("MCP tool calls by tool and outcome (ok, rejected, unavailable, error)")
+                                    .tags(List.of(Tag.create("tool", name), Tag.create("outcome", result)))))
                     .record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
         }
     }
