@@ -126,8 +126,17 @@ final class Migrations {
         }
     }
 
-    /** The migrations on the classpath, in version order. */
+    /** The migrations on the classpath, in version order; read once per process. */
     static List<Migration> load() {
+        return Classpath.MIGRATIONS;
+    }
+
+    /** Holds the migrations read at first use (reading a jar's folder concurrently would share its file system). */
+    private static final class Classpath {
+        static final List<Migration> MIGRATIONS = List.copyOf(read());
+    }
+
+    private static List<Migration> read() {
         URL location = Migrations.class.getClassLoader().getResource(LOCATION);
         if (location == null) {
             throw new IllegalStateException("no database migrations on the classpath at " + LOCATION);
