@@ -2,11 +2,11 @@ package dev.kaizen.knowledge;
 
 import java.math.BigDecimal;
 import java.util.List;
+import java.util.regex.Pattern;
 
-import com.google.protobuf.Descriptors;
+import dev.kaizen.api.Rules;
 import dev.kaizen.api.v1.ConfigEntry;
 import dev.kaizen.api.v1.ConfigServiceGrpc;
-import dev.kaizen.api.v1.ConfigServiceProto;
 import dev.kaizen.api.v1.ConfigType;
 import dev.kaizen.api.v1.ListConfigRequest;
 import dev.kaizen.api.v1.ListConfigResponse;
@@ -14,9 +14,10 @@ import dev.kaizen.api.v1.ResetConfigRequest;
 import dev.kaizen.api.v1.ResetConfigResponse;
 import dev.kaizen.api.v1.UpdateConfigRequest;
 import dev.kaizen.api.v1.UpdateConfigResponse;
+import io.grpc.BindableService;
+import io.grpc.ServerServiceDefinition;
 import io.helidon.dbclient.DbExecute;
 import io.helidon.dbclient.DbRow;
-import io.helidon.webserver.grpc.GrpcService;
 
 /**
  * kaizen.v1.ConfigService: the typed runtime settings. Each setting's type and valid range are rows
@@ -24,7 +25,12 @@ import io.helidon.webserver.grpc.GrpcService;
  * re-indexes all knowledge in the same transaction (the one change whose cost grows with the
  * knowledge base; writes block meanwhile, so no entry is left indexed in the old language).
  */
-final class ConfigService implements GrpcService {
+final class ConfigService implements BindableService {
+    /** Whole numbers as the search reads them: ASCII digits, at most nine of them. */
+    private static final Pattern INTEGER = Pattern.compile("[+-]?[0-9]{1,9}");
+    /** Decimals as the search reads them: ASCII digits, an optional point, at most 15 digits each side. */
+    private static final Pattern DECIMAL = Pattern.compile("[+-]?(?:[0-9]{1,15}(?:\\.[0-9]{0,15})?|\\.[0-9]{1,15})");
+
     private final Database database;
 
     ConfigService(Database database) {
@@ -32,21 +38,12 @@ final class ConfigService implements GrpcService {
     }
 
     @Override
-    public Descriptors.FileDescriptor proto() {
-        return ConfigServiceProto.getDescriptor();
-    }
-
-    @Override
-    public String serviceName() {
-        return ConfigServiceGrpc.SERVICE_NAME;
-    }
-
-    @Override
-    public void update(Routing routing) {
-        Rpc.routes(routing, serviceName())
-                .unary("ListConfig", this::listConfig)
-                .unary("UpdateConfig", this::updateConfig)
-                .unary("ResetConfig", this::resetConfig);
+    public ServerServiceDefinition bindService() {
+        return Rpc.service(ConfigServiceGrpc.getServiceDescriptor())
+                .unary(ConfigServiceGrpc.getListConfigMethod(), this::listConfig)
+                .unary(ConfigServiceGrpc.getUpdateConfigMethod(), this::updateConfig)
+                .unary(ConfigServiceGrpc.getResetConfigMethod(), this::resetConfig)
+                .build();
     }
 
     private ListConfigResponse listConfig(ListConfigRequest request) {
@@ -101,8 +98,13 @@ final class ConfigService implements GrpcService {
         }
     }
 
-    /** Checks {@code value} against the setting's type and range; returns the value to store. */
-    private static String validate(DbExecute tx, DbRow setting, String value) {
+    /**
+     * Checks {@code value} against the setting's type and range; returns the value to store, in the
+     * one canonical form the search reads. Numbers are plain ASCII decimals only: exponents,
+     * other digits (full-width, Arabic-Indic) and NaN or Infinity are refused, so nothing is stored
+     * that PostgreSQL's casts would read differently or not at all.
+     */
+    static String validate(DbExecute tx, DbRow setting, String value) {
         String key = Sql.string(setting, "key");
         String type = Sql.string(setting, "type");
         if (value.isEmpty()) {
@@ -112,28 +114,25 @@ final class ConfigService implements GrpcService {
             if (Sql.row(tx, "SELECT 1 FROM pg_ts_config WHERE cfgname = ?", value).isEmpty()) {
                 String known = Sql.rows(tx, "SELECT string_agg(cfgname, ', ' ORDER BY cfgname) AS names FROM pg_ts_config")
                         .getFirst().column("names").asString().orElse("");
-                throw Failures.invalidArgument("value '" + value + "' is not a text search configuration of this "
-                        + "database: use one of " + known + ".");
+                throw Failures.invalidArgument("value " + Rules.quote(value) + " is not a text search configuration "
+                        + "of this database: use one of " + known + ".");
             }
             return value;
         }
-        BigDecimal number;
-        try {
-            number = new BigDecimal(value);
-            if ("integer".equals(type)) {
-                number.intValueExact();
-            }
-        } catch (ArithmeticException | NumberFormatException e) {
-            throw Failures.invalidArgument("value '" + value + "' is not " + ("integer".equals(type)
-                    ? "a whole number" : "a number") + ": " + key + " takes " + range(setting) + ".");
+        boolean integer = "integer".equals(type);
+        BigDecimal number = (integer ? INTEGER : DECIMAL).matcher(value).matches() ? new BigDecimal(value) : null;
+        if (number == null) {
+            throw Failures.invalidArgument("value " + Rules.quote(value) + " is not " + (integer
+                    ? "a whole number" : "a plain decimal number") + ": " + key + " takes " + range(setting)
+                    + ", written with the digits 0-9" + (integer ? "" : " and an optional decimal point") + ".");
         }
         BigDecimal min = (BigDecimal) Sql.value(setting, "min_value");
         BigDecimal max = (BigDecimal) Sql.value(setting, "max_value");
         if ((min != null && number.compareTo(min) < 0) || (max != null && number.compareTo(max) > 0)) {
-            throw Failures.invalidArgument("value " + value + " is out of range: " + key + " takes " + range(setting)
-                    + ".");
+            throw Failures.invalidArgument("value " + Rules.quote(value) + " is out of range: " + key + " takes "
+                    + range(setting) + ".");
         }
-        return value;
+        return number.toPlainString();
     }
 
     private static String range(DbRow setting) {
@@ -157,7 +156,8 @@ final class ConfigService implements GrpcService {
                 .orElseThrow(() -> {
                     String keys = Sql.rows(tx, "SELECT string_agg(key, ', ' ORDER BY key) AS keys FROM config")
                             .getFirst().column("keys").asString().orElse("");
-                    return Failures.notFound("key '" + key + "' is not a configuration key: use one of " + keys + ".");
+                    return Failures.notFound("key " + Rules.quote(key) + " is not a configuration key: use one of "
+                            + keys + ".");
                 });
     }
 

@@ -15,7 +15,7 @@ import io.helidon.dbclient.jdbc.JdbcClientBuilder;
 
 /**
  * knowledge-service's only way to PostgreSQL: a HikariCP pool behind Helidon's JDBC DbClient.
- * Configured from the {@code db} config node (see application.yaml).
+ * Configured from the {@code db} config node (see knowledge-service.yaml).
  */
 final class Database implements AutoCloseable {
     private static final int RETRIES_ON_CONFLICT = 3;
@@ -41,11 +41,11 @@ final class Database implements AutoCloseable {
         pool.setPoolName("kaizen");
         pool.setJdbcUrl(db.get("url").asString().get());
         pool.setUsername(db.get("user").asString().get());
-        pool.setPassword(db.get("password").asString().orElse(""));
-        pool.setMaximumPoolSize(db.get("pool.size").asInt().orElse(10));
+        pool.setPassword(db.get("password").asString().get());
+        pool.setMaximumPoolSize(db.get("pool.size").asInt().get());
         pool.setMinimumIdle(Math.min(2, pool.getMaximumPoolSize()));
         // a request waits at most this long for a connection, so it fails fast while PostgreSQL is down
-        pool.setConnectionTimeout(db.get("pool.timeout").as(Duration.class).orElse(Duration.ofSeconds(2)).toMillis());
+        pool.setConnectionTimeout(db.get("pool.timeout").as(Duration.class).get().toMillis());
         pool.setValidationTimeout(Math.min(1000, pool.getConnectionTimeout() - 1));
         // start even while PostgreSQL is unreachable; Migrations waits for it
         pool.setInitializationFailTimeout(-1);

@@ -1,5 +1,6 @@
 package dev.kaizen.knowledge;
 
+import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.sql.SQLNonTransientConnectionException;
 import java.sql.SQLTransientConnectionException;
@@ -7,6 +8,9 @@ import java.util.Set;
 import java.util.UUID;
 
 import dev.kaizen.api.RuleViolation;
+import io.grpc.InternalMetadata;
+import io.grpc.InternalStatus;
+import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 
@@ -44,8 +48,52 @@ final class Failures {
         return Status.INVALID_ARGUMENT.withDescription(message).asRuntimeException();
     }
 
-    /** The status a call that failed with {@code failure} answers. */
+    /**
+     * Most bytes a status message may take in the {@code grpc-message} trailer, percent-encoded as
+     * the gRPC protocol sends it. Why a cap: Helidon 4.5.0's HPACK encoder looped forever on a header
+     * larger than its 4,096-byte table, holding the connection's write lock, so one long message
+     * wedged every call on that HTTP/2 connection (patched in io.helidon.http.http2.Http2Headers; this
+     * cap keeps us safe without the patch too), and grpc-java clients refuse trailers over 8 KiB.
+     * Messages quote callers' values only through {@link dev.kaizen.api.Rules#quote}, which keeps
+     * them short; this cap is the guarantee. The service writes no other header that carries input.
+     */
+    static final int MESSAGE_MAX_BYTES = 2048;
+
+    /** The status a call that failed with {@code failure} answers, its message ready for the wire. */
     static Status toStatus(Throwable failure, String method) {
+        Status status = status(failure, method);
+        return status.getDescription() == null ? status : status.withDescription(wire(status.getDescription()));
+    }
+
+    /**
+     * The message as {@code grpc-message} carries it: percent-encoded, as the gRPC protocol requires
+     * and clients decode (Helidon 4.5.0 writes a description as it is, so non-ASCII text reached
+     * grpc-js clients broken), by grpc-java's own encoder; cut at a character boundary to fit
+     * {@link #MESSAGE_MAX_BYTES}, marked with "...".
+     */
+    static String wire(String message) {
+        String encoded = percentEncoded(message);
+        if (encoded.length() <= MESSAGE_MAX_BYTES) {
+            return encoded;
+        }
+        StringBuilder cut = new StringBuilder();
+        for (int at = 0; at < message.length(); at = message.offsetByCodePoints(at, 1)) {
+            String character = percentEncoded(message.substring(at, message.offsetByCodePoints(at, 1)));
+            if (cut.length() + character.length() > MESSAGE_MAX_BYTES - 3) {
+                break;
+            }
+            cut.append(character);
+        }
+        return cut.append("...").toString();
+    }
+
+    private static String percentEncoded(String text) {
+        Metadata trailer = new Metadata();
+        trailer.put(InternalStatus.MESSAGE_KEY, text);
+        return new String(InternalMetadata.serialize(trailer)[1], StandardCharsets.US_ASCII);
+    }
+
+    private static Status status(Throwable failure, String method) {
         if (failure instanceof StatusRuntimeException refusal) {
             return refusal.getStatus();
         }

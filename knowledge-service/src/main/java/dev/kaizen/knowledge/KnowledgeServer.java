@@ -2,9 +2,12 @@ package dev.kaizen.knowledge;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
+import io.grpc.ServerServiceDefinition;
 import io.helidon.common.socket.SocketOptions;
 import io.helidon.config.Config;
+import io.helidon.config.ConfigSources;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.grpc.GrpcReflectionFeature;
 import io.helidon.webserver.grpc.GrpcRouting;
@@ -20,6 +23,8 @@ import io.helidon.webserver.observe.metrics.MetricsObserver;
 public final class KnowledgeServer {
     /** The socket that serves health and metrics, apart from the gRPC API. */
     public static final String ADMIN_SOCKET = "admin";
+    /** The classpath resource with every setting's default. */
+    public static final String DEFAULTS = "knowledge-service.yaml";
     private static final System.Logger LOG = System.getLogger(KnowledgeServer.class.getName());
 
     private final Database database;
@@ -32,21 +37,37 @@ public final class KnowledgeServer {
         this.server = server;
     }
 
+    /**
+     * The service's configuration: {@code overrides} (for tests and tools), then environment
+     * variables ({@code DB_POOL_SIZE} for {@code db.pool.size}), then system properties, then the
+     * defaults in {@value #DEFAULTS}, the one place they are written.
+     */
+    public static Config config(Map<String, String> overrides) {
+        return Config.builder()
+                .disableEnvironmentVariablesSource()
+                .disableSystemPropertiesSource()
+                .sources(List.of(() -> ConfigSources.create(overrides).build(), ConfigSources::environmentVariables,
+                        () -> ConfigSources.systemProperties().build(), () -> ConfigSources.classpath(DEFAULTS).build()))
+                .build();
+    }
+
     /** Connects to PostgreSQL, applies pending migrations and starts serving. */
     public static KnowledgeServer start(Config config) {
         Database database = Database.connect(config.get("db"));
-        Migrations.apply(database, config.get("db.startup.wait").as(Duration.class).orElse(Duration.ofSeconds(60)));
-        List<io.helidon.webserver.grpc.GrpcService> services = List.of(
-                new NamespaceService(database),
-                new ScopeService(database),
-                new KnowledgeService(database),
-                new ConfigService(database));
+        Migrations.apply(database, config.get("db.startup.wait").as(Duration.class).get());
+        List<ServerServiceDefinition> services = List.of(
+                new NamespaceService(database).bindService(),
+                new ScopeService(database).bindService(),
+                new KnowledgeService(database).bindService(),
+                new ConfigService(database).bindService());
         DatabaseHealth health = new DatabaseHealth(database,
-                services.stream().map(io.helidon.webserver.grpc.GrpcService::serviceName).toList(),
-                config.get("db.health.interval").as(Duration.class).orElse(Duration.ofSeconds(2)));
+                services.stream().map(service -> service.getServiceDescriptor().getName()).toList(),
+                config.get("db.health.interval").as(Duration.class).get());
 
-        GrpcRouting.Builder grpc = GrpcRouting.builder().intercept(new GrpcMetrics());
-        services.forEach(grpc::service);
+        GrpcRouting.Builder grpc = GrpcRouting.builder()
+                .intercept(new GrpcMetrics())
+                .intercept(new UnreadRequests(config.get("server.protocols.grpc.max-read-buffer-size").asInt().get()));
+        services.forEach(service -> grpc.service(Rpc.protoFile(service), () -> service));
         grpc.service(health.grpcService());
 
         Config server = config.get("server");
@@ -56,11 +77,11 @@ public final class KnowledgeServer {
                 .featuresDiscoverServices(false)
                 // small gRPC frames must not wait for Nagle's algorithm (40 ms per call otherwise)
                 .connectionOptions(SocketOptions.builder().tcpNoDelay(true).build())
-                .shutdownGracePeriod(config.get("shutdown.grace").as(Duration.class).orElse(Duration.ofSeconds(10)))
+                .shutdownGracePeriod(config.get("shutdown.grace").as(Duration.class).get())
                 .addRouting(grpc)
                 .putSocket(ADMIN_SOCKET, socket -> socket
-                        .host(server.get("host").asString().orElse("0.0.0.0"))
-                        .port(config.get("admin.port").asInt().orElse(9091)))
+                        .host(server.get("host").asString().get())
+                        .port(config.get("admin.port").asInt().get()))
                 .addFeature(GrpcReflectionFeature.builder()
                         .enabled(true)
                         .addSocket(WebServer.DEFAULT_SOCKET_NAME)

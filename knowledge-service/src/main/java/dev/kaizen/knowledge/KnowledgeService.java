@@ -11,7 +11,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
 
-import com.google.protobuf.Descriptors;
 import dev.kaizen.api.Rules;
 import dev.kaizen.api.v1.DeleteKnowledgeRequest;
 import dev.kaizen.api.v1.DeleteKnowledgeResponse;
@@ -25,19 +24,19 @@ import dev.kaizen.api.v1.ImportKnowledgeRequest;
 import dev.kaizen.api.v1.ImportKnowledgeResponse;
 import dev.kaizen.api.v1.KnowledgeEntry;
 import dev.kaizen.api.v1.KnowledgeServiceGrpc;
-import dev.kaizen.api.v1.KnowledgeServiceProto;
 import dev.kaizen.api.v1.ResolveKnowledgeConflictRequest;
 import dev.kaizen.api.v1.ResolveKnowledgeConflictResponse;
 import dev.kaizen.api.v1.UpdateKnowledgeRequest;
 import dev.kaizen.api.v1.UpdateKnowledgeResponse;
 import dev.kaizen.api.v1.WriteKnowledgeRequest;
 import dev.kaizen.api.v1.WriteKnowledgeResponse;
+import io.grpc.BindableService;
+import io.grpc.ServerServiceDefinition;
 import io.helidon.dbclient.DbExecute;
 import io.helidon.dbclient.DbRow;
-import io.helidon.webserver.grpc.GrpcService;
 
 /** kaizen.v1.KnowledgeService: knowledge entries, conflict resolution, the task-context search. */
-final class KnowledgeService implements GrpcService {
+final class KnowledgeService implements BindableService {
     /** Rows per page of ExportKnowledge: memory stays flat however large the knowledge base. */
     private static final int EXPORT_PAGE = 500;
 
@@ -71,26 +70,17 @@ final class KnowledgeService implements GrpcService {
     }
 
     @Override
-    public Descriptors.FileDescriptor proto() {
-        return KnowledgeServiceProto.getDescriptor();
-    }
-
-    @Override
-    public String serviceName() {
-        return KnowledgeServiceGrpc.SERVICE_NAME;
-    }
-
-    @Override
-    public void update(Routing routing) {
-        Rpc.routes(routing, serviceName())
-                .unary("WriteKnowledge", this::writeKnowledge)
-                .unary("UpdateKnowledge", this::updateKnowledge)
-                .unary("DeleteKnowledge", this::deleteKnowledge)
-                .unary("GetKnowledge", this::getKnowledge)
-                .unary("ResolveKnowledgeConflict", this::resolveKnowledgeConflict)
-                .unary("GetTaskContext", this::getTaskContext)
-                .serverStream("ExportKnowledge", this::exportKnowledge)
-                .unary("ImportKnowledge", this::importKnowledge);
+    public ServerServiceDefinition bindService() {
+        return Rpc.service(KnowledgeServiceGrpc.getServiceDescriptor())
+                .unary(KnowledgeServiceGrpc.getWriteKnowledgeMethod(), this::writeKnowledge)
+                .unary(KnowledgeServiceGrpc.getUpdateKnowledgeMethod(), this::updateKnowledge)
+                .unary(KnowledgeServiceGrpc.getDeleteKnowledgeMethod(), this::deleteKnowledge)
+                .unary(KnowledgeServiceGrpc.getGetKnowledgeMethod(), this::getKnowledge)
+                .unary(KnowledgeServiceGrpc.getResolveKnowledgeConflictMethod(), this::resolveKnowledgeConflict)
+                .unary(KnowledgeServiceGrpc.getGetTaskContextMethod(), this::getTaskContext)
+                .serverStream(KnowledgeServiceGrpc.getExportKnowledgeMethod(), this::exportKnowledge)
+                .unary(KnowledgeServiceGrpc.getImportKnowledgeMethod(), this::importKnowledge)
+                .build();
     }
 
     private WriteKnowledgeResponse writeKnowledge(WriteKnowledgeRequest request) {
@@ -225,6 +215,12 @@ final class KnowledgeService implements GrpcService {
         for (int i = 0; i < entries.size(); i++) {
             KnowledgeEntry entry = entries.get(i);
             String argument = "entries[" + i + "].";
+            if (entry.hasCreateTime()) {
+                Rules.timestamp(argument + "create_time", entry.getCreateTime().getSeconds(), entry.getCreateTime().getNanos());
+            }
+            if (entry.hasUpdateTime()) {
+                Rules.timestamp(argument + "update_time", entry.getUpdateTime().getSeconds(), entry.getUpdateTime().getNanos());
+            }
             checked.add(new Checked(ScopeName.parse(argument + "scope", entry.getScope()),
                     Rules.content(argument + "content", entry.getContent()),
                     Rules.context(argument + "context", entry.getContext()),

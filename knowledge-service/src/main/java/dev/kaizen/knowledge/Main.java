@@ -1,16 +1,17 @@
 package dev.kaizen.knowledge;
 
-import io.helidon.config.Config;
+import java.util.Map;
+
 import io.helidon.logging.common.LogConfig;
 
-/** Starts knowledge-service from application.yaml, overridden by environment variables. */
+/** Starts knowledge-service from knowledge-service.yaml, overridden by environment variables. */
 public final class Main {
     private Main() {
     }
 
     public static void main(String[] args) {
         LogConfig.configureRuntime();
-        KnowledgeServer server = KnowledgeServer.start(Config.create());
+        KnowledgeServer server = KnowledgeServer.start(KnowledgeServer.config(Map.of()));
         Runtime.getRuntime().addShutdownHook(new Thread(server::stop, "knowledge-service-shutdown"));
     }
 }

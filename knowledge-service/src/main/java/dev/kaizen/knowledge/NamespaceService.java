@@ -4,7 +4,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import com.google.protobuf.Descriptors;
 import dev.kaizen.api.Rules;
 import dev.kaizen.api.v1.CreateNamespaceRequest;
 import dev.kaizen.api.v1.CreateNamespaceResponse;
@@ -14,17 +13,17 @@ import dev.kaizen.api.v1.ListNamespacesRequest;
 import dev.kaizen.api.v1.ListNamespacesResponse;
 import dev.kaizen.api.v1.Namespace;
 import dev.kaizen.api.v1.NamespaceServiceGrpc;
-import dev.kaizen.api.v1.NamespaceServiceProto;
 import dev.kaizen.api.v1.NamespaceView;
 import dev.kaizen.api.v1.Scope;
 import dev.kaizen.api.v1.UpdateNamespaceRequest;
 import dev.kaizen.api.v1.UpdateNamespaceResponse;
+import io.grpc.BindableService;
+import io.grpc.ServerServiceDefinition;
 import io.helidon.dbclient.DbExecute;
 import io.helidon.dbclient.DbRow;
-import io.helidon.webserver.grpc.GrpcService;
 
 /** kaizen.v1.NamespaceService: namespaces, each with its default scope; `global` is protected. */
-final class NamespaceService implements GrpcService {
+final class NamespaceService implements BindableService {
     private final Database database;
 
     NamespaceService(Database database) {
@@ -32,22 +31,13 @@ final class NamespaceService implements GrpcService {
     }
 
     @Override
-    public Descriptors.FileDescriptor proto() {
-        return NamespaceServiceProto.getDescriptor();
-    }
-
-    @Override
-    public String serviceName() {
-        return NamespaceServiceGrpc.SERVICE_NAME;
-    }
-
-    @Override
-    public void update(Routing routing) {
-        Rpc.routes(routing, serviceName())
-                .unary("ListNamespaces", this::listNamespaces)
-                .unary("CreateNamespace", this::createNamespace)
-                .unary("UpdateNamespace", this::updateNamespace)
-                .unary("DeleteNamespace", this::deleteNamespace);
+    public ServerServiceDefinition bindService() {
+        return Rpc.service(NamespaceServiceGrpc.getServiceDescriptor())
+                .unary(NamespaceServiceGrpc.getListNamespacesMethod(), this::listNamespaces)
+                .unary(NamespaceServiceGrpc.getCreateNamespaceMethod(), this::createNamespace)
+                .unary(NamespaceServiceGrpc.getUpdateNamespaceMethod(), this::updateNamespace)
+                .unary(NamespaceServiceGrpc.getDeleteNamespaceMethod(), this::deleteNamespace)
+                .build();
     }
 
     private ListNamespacesResponse listNamespaces(ListNamespacesRequest request) {

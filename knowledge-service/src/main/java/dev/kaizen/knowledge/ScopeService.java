@@ -4,25 +4,24 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
-import com.google.protobuf.Descriptors;
 import dev.kaizen.api.Rules;
 import dev.kaizen.api.v1.CreateScopeRequest;
 import dev.kaizen.api.v1.CreateScopeResponse;
 import dev.kaizen.api.v1.DeleteScopeRequest;
 import dev.kaizen.api.v1.DeleteScopeResponse;
 import dev.kaizen.api.v1.ScopeServiceGrpc;
-import dev.kaizen.api.v1.ScopeServiceProto;
 import dev.kaizen.api.v1.UpdateScopeRequest;
 import dev.kaizen.api.v1.UpdateScopeResponse;
+import io.grpc.BindableService;
+import io.grpc.ServerServiceDefinition;
 import io.helidon.dbclient.DbExecute;
-import io.helidon.webserver.grpc.GrpcService;
 
 /**
  * kaizen.v1.ScopeService: scopes and their parents. Every parent change takes one transaction-level
  * advisory lock before it checks for cycles, so two concurrent changes can never together close a
  * cycle; creating a scope cannot close one (nothing inherits from a new scope yet).
  */
-final class ScopeService implements GrpcService {
+final class ScopeService implements BindableService {
     /** Arbitrary constant: the lock that serialises changes of the inheritance graph. */
     private static final long PARENT_GRAPH_LOCK = 0x6b61697a656e02L;
 
@@ -33,21 +32,12 @@ final class ScopeService implements GrpcService {
     }
 
     @Override
-    public Descriptors.FileDescriptor proto() {
-        return ScopeServiceProto.getDescriptor();
-    }
-
-    @Override
-    public String serviceName() {
-        return ScopeServiceGrpc.SERVICE_NAME;
-    }
-
-    @Override
-    public void update(Routing routing) {
-        Rpc.routes(routing, serviceName())
-                .unary("CreateScope", this::createScope)
-                .unary("UpdateScope", this::updateScope)
-                .unary("DeleteScope", this::deleteScope);
+    public ServerServiceDefinition bindService() {
+        return Rpc.service(ScopeServiceGrpc.getServiceDescriptor())
+                .unary(ScopeServiceGrpc.getCreateScopeMethod(), this::createScope)
+                .unary(ScopeServiceGrpc.getUpdateScopeMethod(), this::updateScope)
+                .unary(ScopeServiceGrpc.getDeleteScopeMethod(), this::deleteScope)
+                .build();
     }
 
     private CreateScopeResponse createScope(CreateScopeRequest request) {
@@ -136,6 +126,7 @@ final class ScopeService implements GrpcService {
 
     /** The parents a scope gets: those asked for, without repeats, plus its namespace's default. */
     private static Set<ScopeName> parents(ScopeName scope, List<String> requested) {
+        Rules.parentCount("parents", requested.size());
         Set<ScopeName> parents = new LinkedHashSet<>();
         parents.add(ScopeName.defaultOf(scope.namespace()));
         for (int i = 0; i < requested.size(); i++) {

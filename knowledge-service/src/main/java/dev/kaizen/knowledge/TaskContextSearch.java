@@ -55,9 +55,10 @@ final class TaskContextSearch {
                 FROM config
             ),
             query AS (
+                -- plainto_tsquery: keywords are plain words, never operators ('-word' is not NOT)
                 SELECT array_agg(q.tsquery) AS each_query, tsquery_or_all(q.tsquery) AS any_query
                 FROM settings s, unnest(?::text[]) AS text,
-                     LATERAL websearch_to_tsquery(s.language, text) AS q (tsquery)
+                     LATERAL plainto_tsquery(s.language, text) AS q (tsquery)
             ),
             ranked AS MATERIALIZED (
                 SELECT k.id, k.scope_id, %s AS relevance

@@ -81,6 +81,48 @@ class ConfigTest extends ServiceTest {
     }
 
     @Test
+    void numbersAreStoredInTheOneFormTheSearchReadsAndEveryAcceptedFormSearches() {
+        String scope = ScopeTest.namespace() + ":default";
+        Map<String, Map<String, String>> accepted = Map.of(
+                "search.max_results", Map.of("+5", "5", "007", "7", "1000", "1000"),
+                "search.relevance_threshold", Map.of(".5", "0.5", "5.", "5", "0.50", "0.50", "0", "0",
+                        "123456789012345.123456789012345", "123456789012345.123456789012345"),
+                "search.context_weight", Map.of("1", "1", "0.000000000000001", "0.000000000000001"),
+                "search.content_weight", Map.of("-0", "0"));
+        try {
+            accepted.forEach((key, forms) -> forms.forEach((given, stored) -> {
+                assertEquals(stored, set(key, given).getNewValue(), key + " " + given);
+                assertEquals(stored, list().get(key).getValue());
+                TaskContextTest.search(scope, TaskSize.TASK_SIZE_UNSPECIFIED, "anything");
+            }));
+        } finally {
+            accepted.keySet().forEach(ConfigTest::reset);
+        }
+    }
+
+    @Test
+    void numbersInOtherNotationsOrDigitsAreRefused() {
+        Map<String, List<String>> refused = Map.of(
+                "search.max_results", List.of("1e2", "100.0", "\uFF11\uFF10", "\u0665\u0660", "0x10", "1_000", "10 0"),
+                "search.relevance_threshold", List.of("1e39", "1e-46", "0.\uFF15", "NaN", "Infinity", "-Infinity",
+                        "1".repeat(16), "0." + "1".repeat(16), "", "."),
+                "search.content_weight", List.of("0,5", "½"));
+        refused.forEach((key, values) -> values.forEach(value -> {
+            String message = assertRefused(Status.Code.INVALID_ARGUMENT, () -> set(key, value));
+            assertTrue(message.startsWith("value"), message);
+        }));
+        assertEquals("50", list().get("search.max_results").getValue(), "refused values are not stored");
+    }
+
+    @Test
+    void aLongKeyOrValueIsQuotedShortly() {
+        String message = assertRefused(Status.Code.NOT_FOUND, () -> set("k".repeat(100_000), "1"));
+        assertTrue(message.length() < 300 && message.contains("(100000 characters)"), message);
+        message = assertRefused(Status.Code.INVALID_ARGUMENT, () -> set("search.language", "v".repeat(100_000)));
+        assertTrue(message.length() < 1000 && message.contains("(100000 characters)"), message);
+    }
+
+    @Test
     void unknownKeysAreNotFound() {
         String message = assertRefused(Status.Code.NOT_FOUND, () -> set("search.colour", "blue"));
         assertTrue(message.contains("search.max_results"), message);

@@ -219,6 +219,41 @@ class KnowledgeTest extends ServiceTest {
     }
 
     @Test
+    void importTimestampsOutsideTheDocumentedRangeAreRefused() {
+        String ns = ScopeTest.namespace();
+        KnowledgeEntry entry = KnowledgeEntry.newBuilder().setScope(ns + ":default").setContent("Dated").setContext("dated")
+                .build();
+        for (com.google.protobuf.Timestamp bad : List.of(
+                com.google.protobuf.Timestamp.newBuilder().setSeconds(9_400_000_000_000L).build(),
+                com.google.protobuf.Timestamp.newBuilder().setSeconds(Long.MAX_VALUE).build(),
+                com.google.protobuf.Timestamp.newBuilder().setSeconds(-9_000_000_000_000_000_000L).build(),
+                com.google.protobuf.Timestamp.newBuilder().setSeconds(-377_705_116_800L).build(),
+                com.google.protobuf.Timestamp.newBuilder().setNanos(-5).build(),
+                com.google.protobuf.Timestamp.newBuilder().setNanos(2_000_000_000).build())) {
+            String message = assertRefused(Status.Code.INVALID_ARGUMENT, () -> service.knowledge.importKnowledge(
+                    ImportKnowledgeRequest.newBuilder().addEntries(entry.toBuilder().setUpdateTime(bad)).build()));
+            assertTrue(message.startsWith("entries[0].update_time"), message);
+        }
+        com.google.protobuf.Timestamp last = com.google.protobuf.Timestamp.newBuilder()
+                .setSeconds(Rules.TIMESTAMP_SECONDS_MAX).setNanos(999_999_000).build();
+        service.knowledge.importKnowledge(ImportKnowledgeRequest.newBuilder()
+                .addEntries(entry.toBuilder().setCreateTime(last).setUpdateTime(last)).build());
+        assertEquals(last, export(ns).getFirst().getCreateTime());
+    }
+
+    @Test
+    void textIsStoredExactlyOrRefused() {
+        String scope = ScopeTest.namespace() + ":default";
+        String unusual = "Emoji \uD83D\uDE80, right-to-left \u05E9\u05DC\u05D5\u05DD \u202E, zero width \u200B, "
+                + "combining e\u0301, full width \uFF21, \\u0000 as text";
+        assertEquals(unusual, get(write(scope, unusual, "unusual")).getContent());
+        assertTrue(assertRefused(Status.Code.INVALID_ARGUMENT, () -> write(scope, "nul \u0000 here", "nul"))
+                .startsWith("content contains a NUL character"));
+        assertTrue(assertRefused(Status.Code.INVALID_ARGUMENT, () -> write(scope, "\u00A0\u0085\u2003", "blank"))
+                .startsWith("content is blank"));
+    }
+
+    @Test
     void exportOfAnUnknownNamespaceIsNotFound() {
         assertRefused(Status.Code.NOT_FOUND, () -> export(unique("unknown")));
     }

@@ -166,12 +166,16 @@ class NamespaceTest extends ServiceTest {
                     CreateNamespaceRequest.newBuilder().setName(bad).setDescription("Fine").build()));
             assertTrue(message.startsWith("name"), message);
         }
-        for (String bad : List.of("", "x", "   ", "d".repeat(65))) {
+        for (String bad : List.of("", "x", "   ", "d".repeat(65), "\u00A0\u00A0", "\u0085\u0085", "\u200B\u200B",
+                "\uD83D\uDE80".repeat(65))) {
             String message = assertRefused(Status.Code.INVALID_ARGUMENT, () -> service.namespaces.createNamespace(
                     CreateNamespaceRequest.newBuilder().setName(unique("ok")).setDescription(bad).build()));
             assertTrue(message.startsWith("description"), message);
         }
         service.namespaces.createNamespace(CreateNamespaceRequest.newBuilder().setName("x".repeat(64)).setDescription("Longest name").build());
+        assertEquals("\uD83D\uDE80".repeat(64), service.namespaces.createNamespace(CreateNamespaceRequest.newBuilder()
+                .setName(unique("emoji")).setDescription("\uD83D\uDE80".repeat(64)).build()).getNamespace().getDescription(),
+                "64 characters, however many UTF-16 units");
         assertEquals("d".repeat(64), service.namespaces.createNamespace(CreateNamespaceRequest.newBuilder()
                 .setName(unique("long")).setDescription("d".repeat(64)).build()).getNamespace().getDescription());
     }

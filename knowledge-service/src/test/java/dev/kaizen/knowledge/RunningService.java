@@ -12,7 +12,6 @@ import dev.kaizen.testing.PostgresServer;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.helidon.config.Config;
-import io.helidon.config.ConfigSources;
 
 /**
  * knowledge-service started for real on loopback ports against a real PostgreSQL, with a real gRPC
@@ -56,11 +55,7 @@ final class RunningService implements AutoCloseable {
                 "db.health.interval", "PT0.5S",
                 "shutdown.grace", "PT1S"));
         settings.putAll(extra);
-        return Config.builder()
-                .disableEnvironmentVariablesSource()
-                .disableSystemPropertiesSource()
-                .sources(ConfigSources.create(settings), ConfigSources.classpath("application.yaml"))
-                .build();
+        return KnowledgeServer.config(settings);
     }
 
     @Override

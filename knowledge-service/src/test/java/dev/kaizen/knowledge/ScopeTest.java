@@ -45,6 +45,18 @@ class ScopeTest extends ServiceTest {
     }
 
     @Test
+    void atMostAHundredParentsAsGivenRepeatsIncluded() {
+        String ns = namespace();
+        String[] hundred = java.util.Collections.nCopies(100, ns + ":default").toArray(String[]::new);
+        assertEquals(List.of(ns + ":default"), create(ns + ":many", hundred).getParentsList());
+        String[] more = java.util.Collections.nCopies(101, ns + ":default").toArray(String[]::new);
+        assertTrue(assertRefused(Status.Code.INVALID_ARGUMENT, () -> create(ns + ":more", more))
+                .startsWith("parents has 101 scopes"));
+        assertRefused(Status.Code.INVALID_ARGUMENT, () -> setParents(ns + ":many",
+                java.util.Collections.nCopies(10_000, ns + ":default").toArray(String[]::new)));
+    }
+
+    @Test
     void aNewScopeAlwaysHasItsNamespaceDefaultAsParent() {
         String ns = namespace();
         String other = namespace();

@@ -164,6 +164,15 @@ class TaskContextTest extends ServiceTest {
     }
 
     @Test
+    void keywordsArePlainWordsNeverOperators() {
+        String mark = "-" + marker();
+        String scope = ScopeTest.namespace() + ":default";
+        long id = write(scope, "Named by a keyword that starts with a dash.", mark, TaskSize.TASK_SIZE_UNSPECIFIED);
+        assertEquals(List.of(id), ids(search(scope, TaskSize.TASK_SIZE_UNSPECIFIED, mark)),
+                "'-word' searches for the word, it does not exclude it");
+    }
+
+    @Test
     void noResultsIsAnEmptyResponse() {
         assertEquals(0, search(ScopeTest.namespace() + ":default", TaskSize.TASK_SIZE_UNSPECIFIED, marker())
                 .getScopesCount());

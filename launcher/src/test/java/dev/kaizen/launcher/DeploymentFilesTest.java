@@ -34,7 +34,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Keeps the deployment files true to the code: the rendered Kubernetes manifests, docker-compose.yml
  * and the Dockerfiles must use the ports the services listen on by default, probe paths the running
  * services answer, and only environment variables the services read (every key of their
- * application.yaml, upper case with '.' as '_').
+ * own defaults file (knowledge-service.yaml, mcp-gateway.yaml), upper case with '.' as '_').
  */
 class DeploymentFilesTest {
     private static final Path REPOSITORY = ServiceProcess.REPOSITORY;
@@ -155,7 +155,7 @@ class DeploymentFilesTest {
         }
     }
 
-    /** The environment variable is a key of the service's application.yaml. */
+    /** The environment variable is a key of the service's own defaults file (knowledge-service.yaml, mcp-gateway.yaml). */
     private static void assertReads(String service, String variable, String where) {
         assertTrue(reads(service, variable), where + " gives " + service + " " + variable
                 + ", which it does not read; it reads " + variables(service));
@@ -165,7 +165,7 @@ class DeploymentFilesTest {
         return variables(service).contains(variable);
     }
 
-    /** Every key of the service's application.yaml as an environment variable name. */
+    /** Every key of the service's own defaults file (knowledge-service.yaml, mcp-gateway.yaml) as an environment variable name. */
     private static Set<String> variables(String service) {
         Set<String> names = new TreeSet<>();
         collect(applicationYaml(service), "", names);
@@ -186,7 +186,7 @@ class DeploymentFilesTest {
 
     private static Config applicationYaml(String service) {
         return Config.builder().disableEnvironmentVariablesSource().disableSystemPropertiesSource()
-                .sources(ConfigSources.file(REPOSITORY.resolve(service).resolve("src/main/resources/application.yaml")))
+                .sources(ConfigSources.file(REPOSITORY.resolve(service).resolve("src/main/resources/" + service + ".yaml")))
                 .build();
     }
 

@@ -4,29 +4,46 @@ import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 
+import dev.kaizen.api.RuleViolation;
 import dev.kaizen.api.Rules;
 import dev.kaizen.api.v1.TaskSize;
 
 /**
  * The arguments of one tool call, read by JSON type. Only the shape is checked here (a string is a
- * string, an id is a number); the domain rules are knowledge-service's, which checks every request.
+ * string, an id is a number) and that every string can cross protobuf unchanged ({@link Rules#text}:
+ * an unpaired surrogate would silently become '?'); the domain rules are knowledge-service's, which
+ * checks every request.
  */
 final class Arguments {
     private final Map<String, Object> values;
 
     Arguments(String tool, Map<String, Object> values, Set<String> accepted) {
         this.values = values == null ? Map.of() : values;
-        for (String name : this.values.keySet()) {
-            if (!accepted.contains(name)) {
-                throw new ToolRefusal("Unknown argument '" + name + "': " + tool + " takes "
+        for (Map.Entry<String, Object> argument : this.values.entrySet()) {
+            if (!accepted.contains(argument.getKey())) {
+                throw new ToolRefusal("Unknown argument " + Rules.quote(argument.getKey()) + ": " + tool + " takes "
                         + (accepted.isEmpty() ? "no arguments" : String.join(", ", new TreeSet<>(accepted))) + ".");
             }
+            checkText(argument.getKey(), argument.getValue());
+        }
+    }
+
+    private static void checkText(String name, Object value) {
+        try {
+            if (value instanceof String text) {
+                Rules.text(name, text);
+            } else if (value instanceof List<?> list) {
+                for (int i = 0; i < list.size(); i++) {
+                    checkText(name + "[" + i + "]", list.get(i));
+                }
+            }
+        } catch (RuleViolation violation) {
+            throw new ToolRefusal(violation.getMessage());
         }
     }
 
@@ -99,8 +116,9 @@ final class Arguments {
         if (value == null) {
             return Optional.of(TaskSize.TASK_SIZE_UNSPECIFIED);
         }
-        if (value instanceof String text && Rules.TASK_SIZES.contains(text.strip().toUpperCase(Locale.ROOT))) {
-            return Optional.of(TaskSize.valueOf("TASK_SIZE_" + text.strip().toUpperCase(Locale.ROOT)));
+        // exactly the documented spellings: upper-casing would also turn 's' or 'ſ' (U+017F) into S
+        if (value instanceof String text && Rules.TASK_SIZES.contains(text)) {
+            return Optional.of(TaskSize.valueOf("TASK_SIZE_" + text));
         }
         throw new ToolRefusal(name + " " + describe(value) + " is not a task size: use " + Rules.TASK_SIZE_RULE + ".");
     }
@@ -129,7 +147,7 @@ final class Arguments {
 
     private static String describe(Object value) {
         if (value instanceof String text) {
-            return "'" + (text.length() > 40 ? text.substring(0, 37) + "..." : text) + "'";
+            return Rules.quote(text);
         }
         if (value instanceof Map<?, ?>) {
             return "an object";

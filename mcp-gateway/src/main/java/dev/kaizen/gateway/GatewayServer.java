@@ -3,9 +3,11 @@ package dev.kaizen.gateway;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 
 import io.helidon.common.socket.SocketOptions;
 import io.helidon.config.Config;
+import io.helidon.config.ConfigSources;
 import io.helidon.health.HealthCheckResponse;
 import io.helidon.health.HealthCheckType;
 import io.helidon.webserver.WebServer;
@@ -23,6 +25,8 @@ import io.modelcontextprotocol.server.McpStatelessSyncServer;
  */
 public final class GatewayServer {
     public static final String ADMIN_SOCKET = "admin";
+    /** The classpath resource with every setting's default. */
+    public static final String DEFAULTS = "mcp-gateway.yaml";
     private static final System.Logger LOG = System.getLogger(GatewayServer.class.getName());
 
     private final KnowledgeClient kaizen;
@@ -35,13 +39,26 @@ public final class GatewayServer {
         this.server = server;
     }
 
+    /**
+     * The gateway's configuration: {@code overrides} (for tests and tools), then environment
+     * variables ({@code SERVICE_TARGET} for {@code service.target}), then system properties, then
+     * the defaults in {@value #DEFAULTS}, the one place they are written.
+     */
+    public static Config config(Map<String, String> overrides) {
+        return Config.builder()
+                .disableEnvironmentVariablesSource()
+                .disableSystemPropertiesSource()
+                .sources(List.of(() -> ConfigSources.create(overrides).build(), ConfigSources::environmentVariables,
+                        () -> ConfigSources.systemProperties().build(), () -> ConfigSources.classpath(DEFAULTS).build()))
+                .build();
+    }
+
     public static GatewayServer start(Config config) {
         KnowledgeClient kaizen = client(config);
         McpJsonMapper json = McpJsonDefaults.getMapper();
         StreamableHttpTransport transport = new StreamableHttpTransport(json,
-                list(config, "mcp.origins", "http://localhost:*,http://127.0.0.1:*,http://[::1]:*,"
-                        + "https://localhost:*,https://127.0.0.1:*,https://[::1]:*"),
-                list(config, "mcp.tokens", ""));
+                list(config, "mcp.origins"),
+                list(config, "mcp.tokens"));
         McpStatelessSyncServer mcp = McpServers.stateless(transport, json, new ToolCalls(kaizen, json), KaizenTools.all());
 
         Config server = config.get("server");
@@ -50,12 +67,12 @@ public final class GatewayServer {
                 .shutdownHook(false)
                 .featuresDiscoverServices(false)
                 .connectionOptions(SocketOptions.builder().tcpNoDelay(true).build())
-                .maxPayloadSize(config.get("mcp.body.limit").asLong().orElse(1_048_576L))
-                .shutdownGracePeriod(config.get("shutdown.grace").as(Duration.class).orElse(Duration.ofSeconds(10)))
+                .maxPayloadSize(config.get("mcp.body.limit").asLong().get())
+                .shutdownGracePeriod(config.get("shutdown.grace").as(Duration.class).get())
                 .routing(routing -> routing.register(transport))
                 .putSocket(ADMIN_SOCKET, socket -> socket
-                        .host(server.get("host").asString().orElse("0.0.0.0"))
-                        .port(config.get("admin.port").asInt().orElse(8081)))
+                        .host(server.get("host").asString().get())
+                        .port(config.get("admin.port").asInt().get()))
                 .addFeature(ObserveFeature.builder()
                         .sockets(List.of(ADMIN_SOCKET))
                         .addObserver(HealthObserver.builder()
@@ -69,18 +86,18 @@ public final class GatewayServer {
                 .build()
                 .start();
         LOG.log(System.Logger.Level.INFO, "mcp-gateway serving MCP on http://{0}:{1}{2}, health and metrics on port {3}",
-                server.get("host").asString().orElse("0.0.0.0"), String.valueOf(webServer.port()),
+                server.get("host").asString().get(), String.valueOf(webServer.port()),
                 StreamableHttpTransport.ENDPOINT, String.valueOf(webServer.port(ADMIN_SOCKET)));
         return new GatewayServer(kaizen, mcp, webServer);
     }
 
     static KnowledgeClient client(Config config) {
-        return new KnowledgeClient(config.get("service.target").asString().orElse("dns:///localhost:9090"),
-                config.get("service.timeout").as(Duration.class).orElse(Duration.ofSeconds(5)));
+        return new KnowledgeClient(config.get("service.target").asString().get(),
+                config.get("service.timeout").as(Duration.class).get());
     }
 
-    private static List<String> list(Config config, String key, String otherwise) {
-        return Arrays.stream(config.get(key).asString().orElse(otherwise).split(","))
+    private static List<String> list(Config config, String key) {
+        return Arrays.stream(config.get(key).asString().get().split(","))
                 .map(String::strip).filter(item -> !item.isEmpty()).toList();
     }
 

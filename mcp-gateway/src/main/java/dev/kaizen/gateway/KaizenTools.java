@@ -130,7 +130,7 @@ final class KaizenTools {
                         object(required("scope", string(SCOPE)),
                                 required("description", string(DESCRIPTION, Rules.DESCRIPTION_MIN, Rules.DESCRIPTION_MAX)),
                                 optional("parents", strings("Extra parent scopes to inherit knowledge from, each "
-                                        + Rules.SCOPE_RULE + ".", 0, 100, string(SCOPE)))),
+                                        + Rules.SCOPE_RULE + ".", 0, Rules.PARENTS_MAX, string(SCOPE)))),
                         (args, kaizen) -> scope(kaizen.scopes().createScope(CreateScopeRequest.newBuilder()
                                 .setScope(args.string("scope")).setDescription(args.string("description"))
                                 .addAllParents(args.optionalStrings("parents").orElse(List.of())).build()).getScope())),
@@ -145,7 +145,7 @@ final class KaizenTools {
                                 optional("description", string("New " + DESCRIPTION, Rules.DESCRIPTION_MIN,
                                         Rules.DESCRIPTION_MAX)),
                                 optional("parents", strings("Replaces the extra parents (an empty list keeps only "
-                                        + "'<namespace>:default'); each " + Rules.SCOPE_RULE + ".", 0, 100, string(SCOPE)))),
+                                        + "'<namespace>:default'); each " + Rules.SCOPE_RULE + ".", 0, Rules.PARENTS_MAX, string(SCOPE)))),
                         (args, kaizen) -> {
                             UpdateScopeRequest.Builder request = UpdateScopeRequest.newBuilder().setScope(args.string("scope"));
                             args.optionalString("new_scope").ifPresent(request::setNewScope);
@@ -311,7 +311,7 @@ final class KaizenTools {
             case "short" -> NamespaceView.NAMESPACE_VIEW_BASIC;
             case "long" -> NamespaceView.NAMESPACE_VIEW_SCOPES;
             case "details" -> NamespaceView.NAMESPACE_VIEW_SCOPE_PARENTS;
-            default -> throw new ToolRefusal("style '" + style + "' is not known: use short, long or details.");
+            default -> throw new ToolRefusal("style " + Rules.quote(style) + " is not known: use short, long or details.");
         };
     }
 

@@ -1,12 +1,13 @@
 package dev.kaizen.gateway;
 
 import java.util.List;
+import java.util.Map;
 
 import io.helidon.config.Config;
 import io.helidon.logging.common.LogConfig;
 
 /**
- * Starts mcp-gateway from application.yaml, overridden by environment variables: Streamable HTTP by
+ * Starts mcp-gateway from mcp-gateway.yaml, overridden by environment variables: Streamable HTTP by
  * default, or stdio with {@code --stdio}.
  */
 public final class Main {
@@ -15,7 +16,7 @@ public final class Main {
 
     public static void main(String[] args) throws InterruptedException {
         LogConfig.configureRuntime();
-        Config config = Config.create();
+        Config config = GatewayServer.config(Map.of());
         if (List.of(args).contains("--stdio")) {
             StdioGateway.run(config);
             return;

@@ -41,7 +41,7 @@ final class StdioGateway {
         };
         McpJsonMapper json = McpJsonDefaults.getMapper();
         try (KnowledgeClient kaizen = GatewayServer.client(config)) {
-            McpSyncServer server = McpServers.sessions(new StdioServerTransportProvider(json, stdin, System.out), json,
+            McpSyncServer server = McpServers.sessions(JsonRpcErrors.guard(new StdioServerTransportProvider(json, stdin, System.out)), json,
                     new ToolCalls(kaizen, json), KaizenTools.all());
             closed.await();
             server.closeGracefully();

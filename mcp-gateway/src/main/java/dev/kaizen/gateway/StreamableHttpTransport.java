@@ -33,10 +33,9 @@ import reactor.core.publisher.Mono;
  */
 final class StreamableHttpTransport implements McpStatelessServerTransport, HttpService {
     static final String ENDPOINT = "/mcp";
-    private static final int PARSE_ERROR = -32700;
-    private static final int INVALID_REQUEST = -32600;
-    private static final int INTERNAL_ERROR = -32603;
-    private static final System.Logger LOG = System.getLogger(StreamableHttpTransport.class.getName());
+    private static final int PARSE_ERROR = JsonRpcErrors.PARSE_ERROR;
+    private static final int INVALID_REQUEST = JsonRpcErrors.INVALID_REQUEST;
+    private static final int INTERNAL_ERROR = JsonRpcErrors.INTERNAL_ERROR;
 
     private final McpJsonMapper json;
     private final DefaultServerTransportSecurityValidator origins;
@@ -52,7 +51,7 @@ final class StreamableHttpTransport implements McpStatelessServerTransport, Http
 
     @Override
     public void setMcpHandler(McpStatelessServerHandler handler) {
-        this.handler = handler;
+        this.handler = JsonRpcErrors.guard(handler);
     }
 
     @Override
@@ -102,35 +101,68 @@ final class StreamableHttpTransport implements McpStatelessServerTransport, Http
         }
         McpSchema.JSONRPCMessage message;
         try {
-            message = McpSchema.deserializeJsonRpcMessage(json, request.content().as(String.class));
-        } catch (IOException | IllegalArgumentException e) {
-            error(response, Status.BAD_REQUEST_400, PARSE_ERROR,
-                    "The body is not one JSON-RPC 2.0 message: send a single request or notification object.");
+            message = message(request.content().hasEntity() ? request.content().as(String.class) : "");
+        } catch (MalformedMessage malformed) {
+            error(response, Status.BAD_REQUEST_400, malformed.code, malformed.getMessage());
             return;
         }
         McpTransportContext context = McpTransportContext.create(Map.of());
         if (message instanceof McpSchema.JSONRPCRequest call) {
             McpSchema.JSONRPCResponse answer;
             try {
-                answer = handler.handleRequest(context, call)
-                        .contextWrite(reactor -> reactor.put(McpTransportContext.KEY, context))
-                        .block();
+                answer = handler.handleRequest(context, call).block();
             } catch (RuntimeException e) {
-                // the SDK throws (instead of answering) for some malformed params
-                LOG.log(System.Logger.Level.DEBUG, "request " + call.method() + " failed", e);
-                answer = McpSchema.JSONRPCResponse.error(call.id(), new McpSchema.JSONRPCResponse.JSONRPCError(
-                        -32602, "Invalid params for " + call.method() + ": check the request against the method's schema.",
-                        null));
+                answer = JsonRpcErrors.internal(call, e);
             }
             response.header(HeaderNames.CONTENT_TYPE, "application/json").send(write(answer));
         } else {
             if (message instanceof McpSchema.JSONRPCNotification notification) {
-                handler.handleNotification(context, notification)
-                        .contextWrite(reactor -> reactor.put(McpTransportContext.KEY, context))
-                        .block();
+                handler.handleNotification(context, notification).block();
             }
             // notifications and responses are accepted without a body
             response.status(Status.ACCEPTED_202).send();
+        }
+    }
+
+    /** The body as one JSON-RPC 2.0 message, or the reason it is not one (never the parser's own words). */
+    private McpSchema.JSONRPCMessage message(String body) {
+        Object parsed;
+        try {
+            parsed = json.readValue(body, Object.class);
+        } catch (IOException | RuntimeException e) {
+            throw new MalformedMessage(PARSE_ERROR, "Parse error: the body is not JSON; send one JSON-RPC 2.0 message "
+                    + "as a JSON object.");
+        }
+        if (!(parsed instanceof Map<?, ?> fields)) {
+            throw new MalformedMessage(INVALID_REQUEST, "Invalid request: send one JSON-RPC 2.0 message as a JSON "
+                    + "object (batches are not supported).");
+        }
+        if (!"2.0".equals(fields.get("jsonrpc"))) {
+            throw new MalformedMessage(INVALID_REQUEST, "Invalid request: \"jsonrpc\" must be \"2.0\".");
+        }
+        Object method = fields.get("method");
+        Object id = fields.get("id");
+        if (method != null && !(method instanceof String)
+                || id != null && !(id instanceof String || id instanceof Integer || id instanceof Long)) {
+            throw new MalformedMessage(INVALID_REQUEST, "Invalid request: \"method\" must be a string and \"id\" a "
+                    + "string or an integer.");
+        }
+        try {
+            return McpSchema.deserializeJsonRpcMessage(json, body);
+        } catch (IOException | RuntimeException e) {
+            throw new MalformedMessage(INVALID_REQUEST, "Invalid request: a request has a \"method\" and an \"id\", "
+                    + "a notification a \"method\" and no \"id\".");
+        }
+    }
+
+    /** A body that is not one JSON-RPC 2.0 message: answered 400 with the JSON-RPC error code. */
+    private static final class MalformedMessage extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        private final int code;
+
+        MalformedMessage(int code, String message) {
+            super(message, null, false, false);
+            this.code = code;
         }
     }
 

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
@@ -23,7 +22,6 @@ import io.modelcontextprotocol.spec.McpSchema;
  */
 final class ToolCalls {
     static final String UNAVAILABLE = "Knowledge service unavailable, retry later.";
-    private static final System.Logger LOG = System.getLogger(ToolCalls.class.getName());
 
     private final KnowledgeClient kaizen;
     private final McpJsonMapper json;
@@ -61,9 +59,7 @@ final class ToolCalls {
             }
             return error(message(status, tool.name()));
         } catch (RuntimeException bug) {
-            String reference = UUID.randomUUID().toString();
-            LOG.log(System.Logger.Level.ERROR, tool.name() + " failed, reference " + reference, bug);
-            return error("Internal error in mcp-gateway (reference " + reference + "); retry, or report it if it persists.");
+            return error(JsonRpcErrors.internalMessage(tool.name(), bug));
         } finally {
             String name = tool.name();
             String result = outcome;

@@ -11,16 +11,13 @@ import java.util.Map;
 
 import dev.kaizen.knowledge.KnowledgeServer;
 import dev.kaizen.testing.PostgresServer;
-import io.helidon.config.Config;
-import io.helidon.config.ConfigSources;
 import io.modelcontextprotocol.client.McpClient;
 import io.modelcontextprotocol.client.McpSyncClient;
 import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
 
 /**
  * The real pair on loopback ports: knowledge-service on a new database of the test PostgreSQL, and
- * mcp-gateway in front of it. Configuration comes from explicit values only (both services ship an
- * application.yaml at the same classpath location).
+ * mcp-gateway in front of it, each configured as its main method does, with the test's values first.
  */
 final class Stack implements AutoCloseable {
     static final HttpClient HTTP = HttpClient.newHttpClient();
@@ -37,7 +34,7 @@ final class Stack implements AutoCloseable {
     }
 
     KnowledgeServer startKnowledge(int grpcPort) {
-        return KnowledgeServer.start(config(Map.of(
+        return KnowledgeServer.start(KnowledgeServer.config(Map.of(
                 "server.host", "127.0.0.1",
                 "server.port", String.valueOf(grpcPort),
                 "admin.port", "0",
@@ -56,15 +53,7 @@ final class Stack implements AutoCloseable {
                 "service.timeout", "PT5S",
                 "shutdown.grace", "PT1S"));
         values.putAll(settings);
-        return GatewayServer.start(config(values));
-    }
-
-    static Config config(Map<String, String> values) {
-        return Config.builder()
-                .disableEnvironmentVariablesSource()
-                .disableSystemPropertiesSource()
-                .sources(ConfigSources.create(values))
-                .build();
+        return GatewayServer.start(GatewayServer.config(values));
     }
 
     String mcpUrl(GatewayServer server) {

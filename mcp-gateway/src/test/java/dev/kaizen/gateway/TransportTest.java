@@ -1,6 +1,7 @@
 package dev.kaizen.gateway;
 
 import java.net.http.HttpResponse;
+import java.util.List;
 import java.util.Map;
 
 import dev.kaizen.api.Rules;
@@ -57,10 +58,60 @@ class TransportTest {
     }
 
     @Test
-    void malformedBodiesAreBadRequests() throws Exception {
-        HttpResponse<String> response = Stack.post(stack.gateway, "{not json", Map.of());
-        assertEquals(400, response.statusCode());
-        assertTrue(response.body().contains("-32700"), response.body());
+    void malformedBodiesAreBadRequestsWithTheJsonRpcErrorCode() throws Exception {
+        Map<String, Integer> bodies = Map.of(
+                "{not json", -32700, "", -32700, "   ", -32700,
+                "null", -32600, "[]", -32600, "[" + LIST_TOOLS + "]", -32600, "42", -32600, "\"tools/list\"", -32600,
+                "{\"jsonrpc\":\"1.0\",\"id\":1,\"method\":\"tools/list\"}", -32600,
+                "{\"id\":1,\"method\":\"tools/list\"}", -32600);
+        Map<String, Integer> more = Map.of(
+                "{\"jsonrpc\":\"2.0\",\"id\":{\"a\":1},\"method\":\"tools/list\"}", -32600,
+                "{\"jsonrpc\":\"2.0\",\"id\":1.5,\"method\":\"tools/list\"}", -32600,
+                "{\"jsonrpc\":\"2.0\",\"id\":true,\"method\":\"tools/list\"}", -32600,
+                "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":5}", -32600,
+                "{\"jsonrpc\":\"2.0\",\"id\":1}", -32600,
+                "{}", -32600);
+        for (Map<String, Integer> cases : List.of(bodies, more)) {
+            cases.forEach((body, code) -> {
+                HttpResponse<String> response = post(stack.gateway, body);
+                assertEquals(400, response.statusCode(), body);
+                assertTrue(response.body().contains("\"code\":" + code), body + " -> " + response.body());
+                assertNoInternals(response.body());
+            });
+        }
+    }
+
+    @Test
+    void paramsThatAreNotAnObjectAreInvalidParamsWithoutInternals() throws Exception {
+        for (String params : List.of("\"x\"", "null", "[1]", "42", "{\"protocolVersion\":{}}")) {
+            for (String method : List.of("initialize", "tools/call", "prompts/get", "tools/list")) {
+                String body = "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"" + method + "\",\"params\":" + params + "}";
+                HttpResponse<String> response = post(stack.gateway, body);
+                assertEquals(200, response.statusCode(), body);
+                assertNoInternals(response.body());
+                if (!params.startsWith("{") && !(method.equals("tools/list") && params.equals("null"))) {
+                    assertTrue(response.body().contains("\"code\":-32602"), body + " -> " + response.body());
+                }
+            }
+        }
+        assertTrue(post(stack.gateway, "{\"jsonrpc\":\"2.0\",\"id\":8,\"method\":\"no/such\"}").body()
+                .contains("-32601"), "an unknown method is still 'method not found'");
+    }
+
+    private static HttpResponse<String> post(GatewayServer gateway, String body) {
+        try {
+            return Stack.post(gateway, body, Map.of());
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** An answer a person can read: no exception, class or library names. */
+    static void assertNoInternals(String text) {
+        for (String leak : List.of("Exception", "jackson", "io.modelcontextprotocol", "java.", "Schema$", "at dev.",
+                "Cannot construct", "null pointer")) {
+            assertFalse(text.contains(leak), () -> "leaks internals (" + leak + "): " + text);
+        }
     }
 
     @Test

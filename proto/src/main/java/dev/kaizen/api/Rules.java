@@ -16,11 +16,21 @@ public final class Rules {
     public static final Pattern NAME_PATTERN = Pattern.compile("[a-z0-9-]{" + NAME_MIN + "," + NAME_MAX + "}");
     public static final String NAME_RULE = NAME_MIN + "-" + NAME_MAX + " characters of a-z, 0-9 and '-'";
 
-    /** Descriptions: 2-64 characters, not only whitespace. */
+    /**
+     * Descriptions: 2-64 characters, not only whitespace. Characters are Unicode code points (as
+     * JSON Schema's minLength and maxLength count them), and whitespace is Unicode's White_Space
+     * (which includes no-break spaces and NEL) together with invisible format characters such as
+     * zero-width spaces.
+     */
     public static final int DESCRIPTION_MIN = 2;
     public static final int DESCRIPTION_MAX = 64;
     public static final String DESCRIPTION_RULE = DESCRIPTION_MIN + "-" + DESCRIPTION_MAX
             + " characters, not only whitespace";
+
+    /** Every text: no NUL character and no unpaired UTF-16 surrogate, which cannot be stored faithfully. */
+    public static final String TEXT_RULE = "Unicode text without NUL characters (U+0000) or unpaired surrogates";
+    /** Longest part of a caller's value that a message quotes back. */
+    public static final int QUOTE_MAX = 40;
 
     /** A scope is written canonically as namespace:scope. */
     public static final char SCOPE_SEPARATOR = ':';
@@ -51,6 +61,9 @@ public final class Rules {
     public static final String QUERY_RULE = "1-" + QUERY_KEYWORDS_MAX + " space-separated keywords, each " + KEYWORD_RULE;
     public static final String QUERIES_RULE = "1-" + QUERIES_MAX + " queries, each " + QUERY_RULE;
 
+    /** Extra parents of a scope, as given (repeats count). */
+    public static final int PARENTS_MAX = 100;
+
     /** Ids per call of get_knowledge and of resolve_knowledge_conflict's suppressed list. */
     public static final int IDS_MAX = 100;
     /** Entries per ImportKnowledge batch. */
@@ -61,23 +74,85 @@ public final class Rules {
     public static final String TASK_SIZE_RULE = "one of " + String.join(", ", TASK_SIZES)
             + " (smallest to largest)";
 
+    /**
+     * Timestamps an import may carry: those of protobuf's Timestamp (years 0001 to 9999, nanos
+     * 0-999,999,999); PostgreSQL keeps them to the microsecond.
+     */
+    public static final long TIMESTAMP_SECONDS_MIN = -62_135_596_800L;
+    public static final long TIMESTAMP_SECONDS_MAX = 253_402_300_799L;
+    public static final String TIMESTAMP_RULE = "a time from 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z with "
+            + "nanos 0-999999999";
+
+    private static final Pattern INVISIBLE = Pattern.compile("[\\p{IsWhite_Space}\\p{Cf}]*");
+
     private Rules() {
+    }
+
+    /**
+     * Checks that {@code value} can be stored and read back unchanged: no NUL character (PostgreSQL
+     * text cannot hold it) and no unpaired surrogate (UTF-8, and so protobuf, cannot encode it).
+     */
+    public static String text(String argument, String value) {
+        if (value == null) {
+            return null;
+        }
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c == '\0') {
+                throw new RuleViolation(argument + " contains a NUL character (U+0000) at position " + (i + 1)
+                        + ", which cannot be stored: remove it.");
+            }
+            if (Character.isHighSurrogate(c) && i + 1 < value.length() && Character.isLowSurrogate(value.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                throw new RuleViolation(argument + " contains an unpaired UTF-16 surrogate at position " + (i + 1)
+                        + " (broken Unicode), which cannot be stored: send valid Unicode text.");
+            }
+        }
+        return value;
+    }
+
+    /** Length in characters, that is Unicode code points. */
+    public static int length(String value) {
+        return value.codePointCount(0, value.length());
+    }
+
+    /** Whether {@code value} holds nothing but whitespace and invisible characters. */
+    public static boolean blank(String value) {
+        return INVISIBLE.matcher(value).matches();
+    }
+
+    /**
+     * A caller's value as a message quotes it: whole when short, else its beginning and its length.
+     * Messages travel in a gRPC trailer, so they must stay short whatever the caller sent.
+     */
+    public static String quote(String value) {
+        if (value == null) {
+            return "null";
+        }
+        int length = length(value);
+        if (length <= QUOTE_MAX) {
+            return "'" + value + "'";
+        }
+        return "'" + value.substring(0, value.offsetByCodePoints(0, QUOTE_MAX - 3)) + "...' (" + length
+                + " characters)";
     }
 
     /** Checks a namespace name, or the scope part of a canonical scope name. */
     public static String name(String argument, String value) {
         String name = present(argument, value);
         if (!NAME_PATTERN.matcher(name).matches()) {
-            throw new RuleViolation(argument + " '" + shorten(name) + "' is not a valid name: use " + NAME_RULE + ".");
+            throw new RuleViolation(argument + " " + quote(name) + " is not a valid name: use " + NAME_RULE + ".");
         }
         return name;
     }
 
     public static String description(String argument, String value) {
-        String description = present(argument, value);
-        if (description.isBlank() || description.length() < DESCRIPTION_MIN || description.length() > DESCRIPTION_MAX) {
-            throw new RuleViolation(argument + " must be " + DESCRIPTION_RULE + " (got " + description.length()
-                    + " characters).");
+        String description = text(argument, present(argument, value));
+        int length = length(description);
+        if (blank(description) || length < DESCRIPTION_MIN || length > DESCRIPTION_MAX) {
+            throw new RuleViolation(argument + " must be " + DESCRIPTION_RULE + " (got " + length + " characters"
+                    + (blank(description) ? ", all whitespace" : "") + ").");
         }
         return description;
     }
@@ -89,18 +164,19 @@ public final class Rules {
         if (separator < 0 || separator != scope.lastIndexOf(SCOPE_SEPARATOR)
                 || !NAME_PATTERN.matcher(scope.substring(0, separator)).matches()
                 || !NAME_PATTERN.matcher(scope.substring(separator + 1)).matches()) {
-            throw new RuleViolation(argument + " '" + shorten(scope) + "' is not a valid scope: use " + SCOPE_RULE + ".");
+            throw new RuleViolation(argument + " " + quote(scope) + " is not a valid scope: use " + SCOPE_RULE + ".");
         }
         return new String[] {scope.substring(0, separator), scope.substring(separator + 1)};
     }
 
     public static String content(String argument, String value) {
-        String content = present(argument, value);
-        if (content.isBlank()) {
+        String content = text(argument, present(argument, value));
+        if (blank(content)) {
             throw new RuleViolation(argument + " is blank: give the knowledge itself as " + CONTENT_RULE + ".");
         }
-        if (content.length() > CONTENT_MAX) {
-            throw new RuleViolation(argument + " has " + content.length() + " characters, more than the "
+        int length = length(content);
+        if (length > CONTENT_MAX) {
+            throw new RuleViolation(argument + " has " + length + " characters, more than the "
                     + CONTENT_MAX + " allowed: shorten it or split it into several entries.");
         }
         return content;
@@ -127,6 +203,21 @@ public final class Rules {
         return List.of(checked);
     }
 
+    /** Checks the number of extra parents, as given (repeats count). */
+    public static void parentCount(String argument, int count) {
+        if (count > PARENTS_MAX) {
+            throw new RuleViolation(argument + " has " + count + " scopes: give at most " + PARENTS_MAX + ".");
+        }
+    }
+
+    /** Checks a timestamp given as seconds and nanos since the epoch. */
+    public static void timestamp(String argument, long seconds, int nanos) {
+        if (seconds < TIMESTAMP_SECONDS_MIN || seconds > TIMESTAMP_SECONDS_MAX || nanos < 0 || nanos > 999_999_999) {
+            throw new RuleViolation(argument + " (seconds " + seconds + ", nanos " + nanos + ") is out of range: give "
+                    + TIMESTAMP_RULE + ", or leave it out for the time of the import.");
+        }
+    }
+
     /** Checks the number of ids of a batch argument. */
     public static void idCount(String argument, int count, int max) {
         if (count < 1 || count > max) {
@@ -150,7 +241,7 @@ public final class Rules {
         }
         for (String word : words) {
             if (!KEYWORD_PATTERN.matcher(word).matches()) {
-                throw new RuleViolation(argument + " keyword '" + shorten(word) + "' is not valid: each keyword is "
+                throw new RuleViolation(argument + " keyword " + quote(word) + " is not valid: each keyword is "
                         + KEYWORD_RULE + " (lower case, no punctuation).");
             }
         }
@@ -162,9 +253,5 @@ public final class Rules {
             throw new RuleViolation(argument + " is missing: it is required.");
         }
         return value;
-    }
-
-    private static String shorten(String value) {
-        return value.length() <= 70 ? value : value.substring(0, 67) + "...";
     }
 }

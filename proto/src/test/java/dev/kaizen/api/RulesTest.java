@@ -1,0 +1,120 @@
+package dev.kaizen.api;
+
+import java.util.Collections;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The input rules on their own: no server, milliseconds. */
+class RulesTest {
+
+    private static String refused(Runnable check) {
+        return assertThrows(RuleViolation.class, check::run).getMessage();
+    }
+
+    @Test
+    void namesAreTwoToSixtyFourLowerCaseLettersDigitsAndDashes() {
+        assertEquals("acme-2", Rules.name("name", "acme-2"));
+        for (String bad : List.of("a", "Acme", "acme corp", "a".repeat(65), "café", "ａｃｍｅ")) {
+            assertTrue(refused(() -> Rules.name("name", bad)).startsWith("name "), bad);
+        }
+        assertEquals("name is missing: it is required.", refused(() -> Rules.name("name", "")));
+    }
+
+    @Test
+    void scopesAreCanonicalNames() {
+        assertArrayEquals(new String[] {"acme", "web"}, Rules.scope("scope", "acme:web"));
+        for (String bad : List.of("acme", "acme:", ":web", "acme:web:x", "Acme:web")) {
+            assertTrue(refused(() -> Rules.scope("scope", bad)).contains("is not a valid scope"), bad);
+        }
+    }
+
+    @Test
+    void lengthsCountCharactersNotUtf16Units() {
+        String emoji = "\uD83D\uDE80";
+        assertEquals(64, Rules.description("description", emoji.repeat(64)).codePointCount(0, 128));
+        assertTrue(refused(() -> Rules.description("description", emoji.repeat(65))).contains("got 65 characters"));
+        assertDoesNotThrow(() -> Rules.content("content", emoji.repeat(Rules.CONTENT_MAX)));
+        assertTrue(refused(() -> Rules.content("content", "x".repeat(Rules.CONTENT_MAX + 1)))
+                .contains(Rules.CONTENT_MAX + 1 + " characters"));
+    }
+
+    @Test
+    void unicodeWhitespaceAndInvisibleCharactersAreBlank() {
+        for (String blank : List.of("  ", "\u00A0\u00A0", "\u0085\u0085", "\u2003\u3000", "\u200B\u200B", "\t\n",
+                "\uFEFF ")) {
+            assertTrue(Rules.blank(blank), () -> "blank: " + blank.codePoints().boxed().toList());
+            assertTrue(refused(() -> Rules.description("description", blank)).contains("all whitespace"));
+            assertTrue(refused(() -> Rules.content("content", blank)).startsWith("content is blank"));
+        }
+        assertFalse(Rules.blank(" x "));
+        assertEquals("\u00A0ok", Rules.description("description", "\u00A0ok"));
+    }
+
+    @Test
+    void textThatCannotBeStoredFaithfullyIsRefusedNamingWhereItIs() {
+        assertEquals("content contains a NUL character (U+0000) at position 3, which cannot be stored: remove it.",
+                refused(() -> Rules.text("content", "ab\u0000")));
+        for (String broken : List.of("\uD800", "a\uDC00b", "\uDE80\uD83D", "end\uD83D")) {
+            assertTrue(refused(() -> Rules.text("entries[2].content", broken))
+                    .startsWith("entries[2].content contains an unpaired UTF-16 surrogate"), broken);
+        }
+        assertEquals("\uD83D\uDE80 ok", Rules.text("content", "\uD83D\uDE80 ok"));
+        assertTrue(refused(() -> Rules.content("content", "fine\u0000")).contains("NUL"));
+        assertTrue(refused(() -> Rules.description("description", "fine\uD800")).contains("surrogate"));
+    }
+
+    @Test
+    void quotesAreShortWhateverTheValue() {
+        assertEquals("'short'", Rules.quote("short"));
+        String quoted = Rules.quote("k".repeat(100_000));
+        assertEquals("'" + "k".repeat(Rules.QUOTE_MAX - 3) + "...' (100000 characters)", quoted);
+        String emoji = Rules.quote("\uD83D\uDE80".repeat(50));
+        assertTrue(emoji.startsWith("'" + "\uD83D\uDE80".repeat(Rules.QUOTE_MAX - 3) + "...'"), "never cuts a character in two");
+        assertTrue(refused(() -> Rules.name("name", "X".repeat(100_000))).length() < 200);
+        assertTrue(refused(() -> Rules.query("queries[0]", "ok " + "Y".repeat(100_000))).length() < 200);
+    }
+
+    @Test
+    void keywordsArePlainWordsAndNormalisedToSingleSpaces() {
+        assertEquals("postgres index", Rules.context("context", "  postgres \t index "));
+        assertEquals("-leading", Rules.query("queries[0]", "-leading"));
+        for (String bad : List.of("", "x", "Upper", "a!b", "one".repeat(11), "dróp")) {
+            assertTrue(refused(() -> Rules.query("queries[0]", bad)).startsWith("queries[0]"), bad);
+        }
+        assertTrue(refused(() -> Rules.context("context", String.join(" ", Collections.nCopies(21, "kw"))))
+                .contains("21 keywords"));
+    }
+
+    @Test
+    void parentsAreAtMostAHundredAsGiven() {
+        assertDoesNotThrow(() -> Rules.parentCount("parents", Rules.PARENTS_MAX));
+        assertEquals("parents has 101 scopes: give at most 100.", refused(() -> Rules.parentCount("parents", 101)));
+    }
+
+    @Test
+    void importTimestampsStayInProtobufsRange() {
+        assertDoesNotThrow(() -> Rules.timestamp("t", Rules.TIMESTAMP_SECONDS_MIN, 0));
+        assertDoesNotThrow(() -> Rules.timestamp("t", Rules.TIMESTAMP_SECONDS_MAX, 999_999_999));
+        for (long[] bad : List.of(new long[] {Rules.TIMESTAMP_SECONDS_MAX + 1, 0}, new long[] {-9_000_000_000_000_000_000L, 0},
+                new long[] {0, -5}, new long[] {0, 2_000_000_000})) {
+            assertTrue(refused(() -> Rules.timestamp("entries[0].create_time", bad[0], (int) bad[1]))
+                    .startsWith("entries[0].create_time"));
+        }
+    }
+
+    @Test
+    void idsArePositiveAndBatchesBounded() {
+        assertEquals(7, Rules.id("id", 7));
+        assertTrue(refused(() -> Rules.id("id", 0)).contains("not a knowledge id"));
+        assertTrue(refused(() -> Rules.idCount("ids", 0, Rules.IDS_MAX)).contains("give 1-100"));
+        assertTrue(refused(() -> Rules.queries("queries", List.of())).contains("0 queries"));
+    }
+}
