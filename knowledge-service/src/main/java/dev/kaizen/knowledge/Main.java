@@ -11,7 +11,7 @@ public final class Main {
 
     public static void main(String[] args) {
         LogConfig.configureRuntime();
-        KnowledgeServer server = KnowledgeServer.start(KnowledgeServer.config(Map.of()));
+        Server server = Server.start(Server.config(Map.of()));
         Runtime.getRuntime().addShutdownHook(new Thread(server::stop, "knowledge-service-shutdown"));
     }
 }

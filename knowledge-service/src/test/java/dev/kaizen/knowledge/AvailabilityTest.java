@@ -12,8 +12,8 @@ import java.util.function.BooleanSupplier;
 
 import dev.kaizen.api.v1.CreateNamespaceRequest;
 import dev.kaizen.api.v1.WriteKnowledgeRequest;
-import dev.kaizen.testing.PostgresServer;
-import dev.kaizen.testing.TcpProxy;
+import dev.kaizen.stack.PostgresServer;
+import dev.kaizen.stack.TcpProxy;
 import io.grpc.Status;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
@@ -49,7 +49,7 @@ class AvailabilityTest {
 
     @Test
     void databaseDownMeansUnavailableAndNotReadyThenRecoveryWithoutRestart() throws Exception {
-        service.namespaces.createNamespace(CreateNamespaceRequest.newBuilder().setName("avail").setDescription("Avail").build());
+        service.namespaces().createNamespace(CreateNamespaceRequest.newBuilder().setName("avail").setDescription("Avail").build());
         assertEquals(200, ready());
         assertEquals(ServingStatus.SERVING, grpcHealth());
 
@@ -74,7 +74,7 @@ class AvailabilityTest {
     }
 
     private void write() {
-        service.knowledge.writeKnowledge(WriteKnowledgeRequest.newBuilder().setScope("avail:default")
+        service.knowledge().writeKnowledge(WriteKnowledgeRequest.newBuilder().setScope("avail:default")
                 .setContent("Still here").setContext("availability").build());
     }
 

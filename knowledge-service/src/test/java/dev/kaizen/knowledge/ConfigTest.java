@@ -21,16 +21,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ConfigTest extends ServiceTest {
 
     static Map<String, ConfigEntry> list() {
-        return service.config.listConfig(ListConfigRequest.getDefaultInstance()).getEntriesList().stream()
+        return service.config().listConfig(ListConfigRequest.getDefaultInstance()).getEntriesList().stream()
                 .collect(Collectors.toMap(ConfigEntry::getKey, entry -> entry));
     }
 
     static UpdateConfigResponse set(String key, String value) {
-        return service.config.updateConfig(UpdateConfigRequest.newBuilder().setKey(key).setValue(value).build());
+        return service.config().updateConfig(UpdateConfigRequest.newBuilder().setKey(key).setValue(value).build());
     }
 
     static ResetConfigResponse reset(String key) {
-        return service.config.resetConfig(ResetConfigRequest.newBuilder().setKey(key).build());
+        return service.config().resetConfig(ResetConfigRequest.newBuilder().setKey(key).build());
     }
 
     @Test
@@ -82,7 +82,7 @@ class ConfigTest extends ServiceTest {
 
     @Test
     void numbersAreStoredInTheOneFormTheSearchReadsAndEveryAcceptedFormSearches() {
-        String scope = ScopeTest.namespace() + ":default";
+        String scope = namespace() + ":default";
         Map<String, Map<String, String>> accepted = Map.of(
                 "search.max_results", Map.of("+5", "5", "007", "7", "1000", "1000"),
                 "search.relevance_threshold", Map.of(".5", "0.5", "5.", "5", "0.50", "0.50", "0", "0",
@@ -93,7 +93,7 @@ class ConfigTest extends ServiceTest {
             accepted.forEach((key, forms) -> forms.forEach((given, stored) -> {
                 assertEquals(stored, set(key, given).getNewValue(), key + " " + given);
                 assertEquals(stored, list().get(key).getValue());
-                TaskContextTest.search(scope, TaskSize.TASK_SIZE_UNSPECIFIED, "anything");
+                search(scope, TaskSize.TASK_SIZE_UNSPECIFIED, "anything");
             }));
         } finally {
             accepted.keySet().forEach(ConfigTest::reset);
@@ -132,18 +132,18 @@ class ConfigTest extends ServiceTest {
 
     @Test
     void changingTheLanguageReindexesExistingKnowledge() {
-        String scope = ScopeTest.namespace() + ":default";
-        long id = TaskContextTest.write(scope, "Running tests in parallel.", "running parallel", TaskSize.TASK_SIZE_UNSPECIFIED);
-        assertEquals(List.of(id), TaskContextTest.ids(TaskContextTest.search(scope, TaskSize.TASK_SIZE_UNSPECIFIED, "runs")),
+        String scope = namespace() + ":default";
+        long id = write(scope, "Running tests in parallel.", "running parallel", TaskSize.TASK_SIZE_UNSPECIFIED);
+        assertEquals(List.of(id), ids(search(scope, TaskSize.TASK_SIZE_UNSPECIFIED, "runs")),
                 "english stems running and runs alike");
         try {
             set("search.language", "simple");
-            assertEquals(List.of(), TaskContextTest.ids(TaskContextTest.search(scope, TaskSize.TASK_SIZE_UNSPECIFIED, "runs")));
-            assertEquals(List.of(id), TaskContextTest.ids(TaskContextTest.search(scope, TaskSize.TASK_SIZE_UNSPECIFIED,
+            assertEquals(List.of(), ids(search(scope, TaskSize.TASK_SIZE_UNSPECIFIED, "runs")));
+            assertEquals(List.of(id), ids(search(scope, TaskSize.TASK_SIZE_UNSPECIFIED,
                     "running")));
         } finally {
             reset("search.language");
         }
-        assertEquals(List.of(id), TaskContextTest.ids(TaskContextTest.search(scope, TaskSize.TASK_SIZE_UNSPECIFIED, "runs")));
+        assertEquals(List.of(id), ids(search(scope, TaskSize.TASK_SIZE_UNSPECIFIED, "runs")));
     }
 }

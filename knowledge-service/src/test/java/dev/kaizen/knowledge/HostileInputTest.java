@@ -65,8 +65,8 @@ class HostileInputTest extends ServiceTest {
 
     @BeforeAll
     static void validRequests() {
-        ns = ScopeTest.namespace();
-        ScopeTest.create(ns + ":team");
+        ns = namespace();
+        createScope(ns + ":team");
         valid = Map.ofEntries(
                 Map.entry("ListNamespaces", ListNamespacesRequest.newBuilder().setName(ns).build()),
                 Map.entry("CreateNamespace", CreateNamespaceRequest.newBuilder().setName(unique("hostile"))

@@ -26,26 +26,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class KnowledgeTest extends ServiceTest {
 
-    static long write(String scope, String content, String context) {
-        return service.knowledge.writeKnowledge(WriteKnowledgeRequest.newBuilder()
-                .setScope(scope).setContent(content).setContext(context).build()).getId();
-    }
-
-    static KnowledgeEntry get(long id) {
-        return service.knowledge.getKnowledge(GetKnowledgeRequest.newBuilder().addIds(id).build()).getEntries(0);
-    }
-
-    static List<Long> found(String scope, String... queries) {
-        return service.knowledge.getTaskContext(GetTaskContextRequest.newBuilder().setScope(scope)
-                        .addAllQueries(List.of(queries)).build())
-                .getScopesList().stream().flatMap(group -> group.getEntriesList().stream())
-                .map(entry -> entry.getId()).toList();
-    }
-
     @Test
     void writtenKnowledgeCanBeReadBack() {
-        String ns = ScopeTest.namespace();
-        var written = service.knowledge.writeKnowledge(WriteKnowledgeRequest.newBuilder().setScope(ns + ":default")
+        String ns = namespace();
+        var written = service.knowledge().writeKnowledge(WriteKnowledgeRequest.newBuilder().setScope(ns + ":default")
                 .setContent("Always run the linter before pushing.").setContext("lint  ci   push")
                 .setTaskSize(TaskSize.TASK_SIZE_M).build());
         assertEquals(ns + ":default", written.getScope());
@@ -64,7 +48,7 @@ class KnowledgeTest extends ServiceTest {
 
     @Test
     void contentAndContextAreValidated() {
-        String scope = ScopeTest.namespace() + ":default";
+        String scope = namespace() + ":default";
         assertTrue(assertRefused(Status.Code.INVALID_ARGUMENT, () -> write(scope, "   ", "ok")).startsWith("content"));
         assertRefused(Status.Code.INVALID_ARGUMENT, () -> write(scope, "x".repeat(Rules.CONTENT_MAX + 1), "ok"));
         write(scope, "x".repeat(Rules.CONTENT_MAX), "longest");
@@ -78,10 +62,10 @@ class KnowledgeTest extends ServiceTest {
 
     @Test
     void updateChangesOnlyWhatIsGiven() {
-        String ns = ScopeTest.namespace();
-        ScopeTest.create(ns + ":moved");
+        String ns = namespace();
+        createScope(ns + ":moved");
         long id = write(ns + ":default", "Original content", "original");
-        var updated = service.knowledge.updateKnowledge(UpdateKnowledgeRequest.newBuilder().setId(id)
+        var updated = service.knowledge().updateKnowledge(UpdateKnowledgeRequest.newBuilder().setId(id)
                 .setScope(ns + ":moved").setTaskSize(TaskSize.TASK_SIZE_S).build());
         assertEquals(ns + ":moved", updated.getScope());
         KnowledgeEntry entry = get(id);
@@ -89,7 +73,7 @@ class KnowledgeTest extends ServiceTest {
         assertEquals("original", entry.getContext());
         assertEquals(TaskSize.TASK_SIZE_S, entry.getTaskSize());
 
-        service.knowledge.updateKnowledge(UpdateKnowledgeRequest.newBuilder().setId(id).setContent("New content")
+        service.knowledge().updateKnowledge(UpdateKnowledgeRequest.newBuilder().setId(id).setContent("New content")
                 .setContext("fresh words").setTaskSize(TaskSize.TASK_SIZE_UNSPECIFIED).build());
         entry = get(id);
         assertEquals("New content", entry.getContent());
@@ -97,54 +81,54 @@ class KnowledgeTest extends ServiceTest {
         assertEquals(List.of(id), found(ns + ":moved", "fresh words"), "the search vector follows the new context");
         assertEquals(List.of(), found(ns + ":moved", "original"));
 
-        assertRefused(Status.Code.INVALID_ARGUMENT, () -> service.knowledge.updateKnowledge(
+        assertRefused(Status.Code.INVALID_ARGUMENT, () -> service.knowledge().updateKnowledge(
                 UpdateKnowledgeRequest.newBuilder().setId(id).build()));
-        assertRefused(Status.Code.NOT_FOUND, () -> service.knowledge.updateKnowledge(
+        assertRefused(Status.Code.NOT_FOUND, () -> service.knowledge().updateKnowledge(
                 UpdateKnowledgeRequest.newBuilder().setId(id).setScope(ns + ":ghost").build()));
-        assertRefused(Status.Code.NOT_FOUND, () -> service.knowledge.updateKnowledge(
+        assertRefused(Status.Code.NOT_FOUND, () -> service.knowledge().updateKnowledge(
                 UpdateKnowledgeRequest.newBuilder().setId(Long.MAX_VALUE).setContent("x").build()));
     }
 
     @Test
     void deleteRemovesTheEntry() {
-        long id = write(ScopeTest.namespace() + ":default", "Short-lived", "ephemeral");
-        assertEquals(id, service.knowledge.deleteKnowledge(DeleteKnowledgeRequest.newBuilder().setId(id).build()).getId());
+        long id = write(namespace() + ":default", "Short-lived", "ephemeral");
+        assertEquals(id, service.knowledge().deleteKnowledge(DeleteKnowledgeRequest.newBuilder().setId(id).build()).getId());
         assertRefused(Status.Code.NOT_FOUND, () -> get(id));
-        assertRefused(Status.Code.NOT_FOUND, () -> service.knowledge.deleteKnowledge(
+        assertRefused(Status.Code.NOT_FOUND, () -> service.knowledge().deleteKnowledge(
                 DeleteKnowledgeRequest.newBuilder().setId(id).build()));
-        assertRefused(Status.Code.INVALID_ARGUMENT, () -> service.knowledge.deleteKnowledge(
+        assertRefused(Status.Code.INVALID_ARGUMENT, () -> service.knowledge().deleteKnowledge(
                 DeleteKnowledgeRequest.newBuilder().setId(0).build()));
     }
 
     @Test
     void getByIdsReturnsEntriesInTheOrderAskedAndNamesMissingIds() {
-        String scope = ScopeTest.namespace() + ":default";
+        String scope = namespace() + ":default";
         long first = write(scope, "First", "first");
         long second = write(scope, "Second", "second");
-        List<Long> ids = service.knowledge.getKnowledge(GetKnowledgeRequest.newBuilder()
+        List<Long> ids = service.knowledge().getKnowledge(GetKnowledgeRequest.newBuilder()
                         .addIds(second).addIds(first).addIds(second).build())
                 .getEntriesList().stream().map(KnowledgeEntry::getId).toList();
         assertEquals(List.of(second, first), ids);
-        String message = assertRefused(Status.Code.NOT_FOUND, () -> service.knowledge.getKnowledge(
+        String message = assertRefused(Status.Code.NOT_FOUND, () -> service.knowledge().getKnowledge(
                 GetKnowledgeRequest.newBuilder().addIds(first).addIds(Long.MAX_VALUE).build()));
         assertTrue(message.contains(String.valueOf(Long.MAX_VALUE)), message);
-        assertRefused(Status.Code.INVALID_ARGUMENT, () -> service.knowledge.getKnowledge(GetKnowledgeRequest.getDefaultInstance()));
+        assertRefused(Status.Code.INVALID_ARGUMENT, () -> service.knowledge().getKnowledge(GetKnowledgeRequest.getDefaultInstance()));
         GetKnowledgeRequest.Builder tooMany = GetKnowledgeRequest.newBuilder();
         for (long i = 1; i <= Rules.IDS_MAX + 1; i++) {
             tooMany.addIds(i);
         }
-        assertRefused(Status.Code.INVALID_ARGUMENT, () -> service.knowledge.getKnowledge(tooMany.build()));
+        assertRefused(Status.Code.INVALID_ARGUMENT, () -> service.knowledge().getKnowledge(tooMany.build()));
     }
 
     @Test
     void suppressedEntriesAreHiddenFromSearchAndAudited() {
-        String scope = ScopeTest.namespace() + ":default";
+        String scope = namespace() + ":default";
         String marker = unique("conflict").replace("-", "");
         long winner = write(scope, "Use tabs for indentation.", marker + " indentation");
         long loser = write(scope, "Use spaces for indentation.", marker + " indentation");
         assertEquals(2, found(scope, marker).size());
 
-        ResolveKnowledgeConflictResponse resolved = service.knowledge.resolveKnowledgeConflict(
+        ResolveKnowledgeConflictResponse resolved = service.knowledge().resolveKnowledgeConflict(
                 ResolveKnowledgeConflictRequest.newBuilder().setActiveId(winner).addSuppressedIds(loser).build());
 
         assertEquals(winner, resolved.getActiveId());
@@ -156,14 +140,14 @@ class KnowledgeTest extends ServiceTest {
 
     @Test
     void conflictResolutionIsValidated() {
-        String scope = ScopeTest.namespace() + ":default";
+        String scope = namespace() + ":default";
         long one = write(scope, "One", "one");
         long two = write(scope, "Two", "two");
-        assertRefused(Status.Code.INVALID_ARGUMENT, () -> service.knowledge.resolveKnowledgeConflict(
+        assertRefused(Status.Code.INVALID_ARGUMENT, () -> service.knowledge().resolveKnowledgeConflict(
                 ResolveKnowledgeConflictRequest.newBuilder().setActiveId(one).addSuppressedIds(one).build()));
-        assertRefused(Status.Code.INVALID_ARGUMENT, () -> service.knowledge.resolveKnowledgeConflict(
+        assertRefused(Status.Code.INVALID_ARGUMENT, () -> service.knowledge().resolveKnowledgeConflict(
                 ResolveKnowledgeConflictRequest.newBuilder().setActiveId(one).build()));
-        String message = assertRefused(Status.Code.NOT_FOUND, () -> service.knowledge.resolveKnowledgeConflict(
+        String message = assertRefused(Status.Code.NOT_FOUND, () -> service.knowledge().resolveKnowledgeConflict(
                 ResolveKnowledgeConflictRequest.newBuilder().setActiveId(one).addSuppressedIds(two)
                         .addSuppressedIds(Long.MAX_VALUE).build()));
         assertTrue(message.startsWith("suppressed_ids"), message);
@@ -172,24 +156,24 @@ class KnowledgeTest extends ServiceTest {
 
     @Test
     void exportThenImportRoundTripsKnowledge() {
-        String source = ScopeTest.namespace();
-        ScopeTest.create(source + ":web");
+        String source = namespace();
+        createScope(source + ":web");
         long plain = write(source + ":web", "Prefer CSS grid.", "css grid layout");
-        long sized = service.knowledge.writeKnowledge(WriteKnowledgeRequest.newBuilder().setScope(source + ":default")
+        long sized = service.knowledge().writeKnowledge(WriteKnowledgeRequest.newBuilder().setScope(source + ":default")
                 .setContent("Plan large migrations.").setContext("migration plan").setTaskSize(TaskSize.TASK_SIZE_XL)
                 .build()).getId();
         long hidden = write(source + ":default", "Old advice.", "migration plan");
-        service.knowledge.resolveKnowledgeConflict(ResolveKnowledgeConflictRequest.newBuilder()
+        service.knowledge().resolveKnowledgeConflict(ResolveKnowledgeConflictRequest.newBuilder()
                 .setActiveId(sized).addSuppressedIds(hidden).build());
 
         List<KnowledgeEntry> exported = export(source);
         assertEquals(List.of(plain, sized, hidden), exported.stream().map(KnowledgeEntry::getId).toList());
 
         // import into a namespace of the same name in a fresh state: delete and recreate it
-        service.namespaces.deleteNamespace(dev.kaizen.api.v1.DeleteNamespaceRequest.newBuilder().setName(source).build());
-        NamespaceTest.create(source);
-        ScopeTest.create(source + ":web");
-        List<Long> ids = service.knowledge.importKnowledge(ImportKnowledgeRequest.newBuilder()
+        service.namespaces().deleteNamespace(dev.kaizen.api.v1.DeleteNamespaceRequest.newBuilder().setName(source).build());
+        createNamespace(source);
+        createScope(source + ":web");
+        List<Long> ids = service.knowledge().importKnowledge(ImportKnowledgeRequest.newBuilder()
                 .addAllEntries(exported).build()).getIdsList();
 
         List<KnowledgeEntry> reimported = export(source);
@@ -204,15 +188,15 @@ class KnowledgeTest extends ServiceTest {
 
     @Test
     void importIsAtomicPerBatch() {
-        String ns = ScopeTest.namespace();
+        String ns = namespace();
         KnowledgeEntry good = KnowledgeEntry.newBuilder().setScope(ns + ":default").setContent("Good").setContext("good")
                 .build();
         KnowledgeEntry badScope = good.toBuilder().setScope(ns + ":missing").build();
-        String message = assertRefused(Status.Code.NOT_FOUND, () -> service.knowledge.importKnowledge(
+        String message = assertRefused(Status.Code.NOT_FOUND, () -> service.knowledge().importKnowledge(
                 ImportKnowledgeRequest.newBuilder().addEntries(good).addEntries(badScope).build()));
         assertTrue(message.startsWith("entries[1].scope"), message);
         KnowledgeEntry badContext = good.toBuilder().setContext("Not Valid").build();
-        message = assertRefused(Status.Code.INVALID_ARGUMENT, () -> service.knowledge.importKnowledge(
+        message = assertRefused(Status.Code.INVALID_ARGUMENT, () -> service.knowledge().importKnowledge(
                 ImportKnowledgeRequest.newBuilder().addEntries(good).addEntries(badContext).build()));
         assertTrue(message.startsWith("entries[1].context"), message);
         assertEquals(List.of(), export(ns), "nothing of a refused batch is stored");
@@ -220,7 +204,7 @@ class KnowledgeTest extends ServiceTest {
 
     @Test
     void importTimestampsOutsideTheDocumentedRangeAreRefused() {
-        String ns = ScopeTest.namespace();
+        String ns = namespace();
         KnowledgeEntry entry = KnowledgeEntry.newBuilder().setScope(ns + ":default").setContent("Dated").setContext("dated")
                 .build();
         for (com.google.protobuf.Timestamp bad : List.of(
@@ -230,20 +214,20 @@ class KnowledgeTest extends ServiceTest {
                 com.google.protobuf.Timestamp.newBuilder().setSeconds(-377_705_116_800L).build(),
                 com.google.protobuf.Timestamp.newBuilder().setNanos(-5).build(),
                 com.google.protobuf.Timestamp.newBuilder().setNanos(2_000_000_000).build())) {
-            String message = assertRefused(Status.Code.INVALID_ARGUMENT, () -> service.knowledge.importKnowledge(
+            String message = assertRefused(Status.Code.INVALID_ARGUMENT, () -> service.knowledge().importKnowledge(
                     ImportKnowledgeRequest.newBuilder().addEntries(entry.toBuilder().setUpdateTime(bad)).build()));
             assertTrue(message.startsWith("entries[0].update_time"), message);
         }
         com.google.protobuf.Timestamp last = com.google.protobuf.Timestamp.newBuilder()
                 .setSeconds(Rules.TIMESTAMP_SECONDS_MAX).setNanos(999_999_000).build();
-        service.knowledge.importKnowledge(ImportKnowledgeRequest.newBuilder()
+        service.knowledge().importKnowledge(ImportKnowledgeRequest.newBuilder()
                 .addEntries(entry.toBuilder().setCreateTime(last).setUpdateTime(last)).build());
         assertEquals(last, export(ns).getFirst().getCreateTime());
     }
 
     @Test
     void textIsStoredExactlyOrRefused() {
-        String scope = ScopeTest.namespace() + ":default";
+        String scope = namespace() + ":default";
         String unusual = "Emoji \uD83D\uDE80, right-to-left \u05E9\u05DC\u05D5\u05DD \u202E, zero width \u200B, "
                 + "combining e\u0301, full width \uFF21, \\u0000 as text";
         assertEquals(unusual, get(write(scope, unusual, "unusual")).getContent());
@@ -259,7 +243,7 @@ class KnowledgeTest extends ServiceTest {
     }
 
     static List<KnowledgeEntry> export(String namespace) {
-        Iterator<ExportKnowledgeResponse> stream = service.knowledge.exportKnowledge(
+        Iterator<ExportKnowledgeResponse> stream = service.knowledge().exportKnowledge(
                 ExportKnowledgeRequest.newBuilder().setNamespace(namespace).build());
         List<KnowledgeEntry> entries = new ArrayList<>();
         stream.forEachRemaining(response -> entries.add(response.getEntry()));

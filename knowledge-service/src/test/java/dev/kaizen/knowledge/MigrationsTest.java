@@ -14,7 +14,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 import dev.kaizen.api.v1.ListNamespacesRequest;
-import dev.kaizen.testing.PostgresServer;
+import dev.kaizen.stack.PostgresServer;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -65,7 +65,7 @@ class MigrationsTest {
             }
         }
         try (RunningService service = RunningService.start(url, postgres, Map.of())) {
-            assertFalse(service.namespaces.listNamespaces(ListNamespacesRequest.getDefaultInstance())
+            assertFalse(service.namespaces().listNamespaces(ListNamespacesRequest.getDefaultInstance())
                     .getNamespacesList().isEmpty());
         }
         assertEquals(Migrations.load().size(), count(url, postgres, "SELECT count(*) FROM schema_migration"));

@@ -64,7 +64,7 @@ class ObservabilityTest extends ServiceTest {
 
     @Test
     void httpHealthAndPrometheusMetricsAreOnTheAdminPort() throws Exception {
-        service.namespaces.listNamespaces(ListNamespacesRequest.getDefaultInstance());
+        service.namespaces().listNamespaces(ListNamespacesRequest.getDefaultInstance());
         HttpClient http = HttpClient.newHttpClient();
         String base = "http://127.0.0.1:" + service.server.adminPort();
         assertEquals(200, http.send(HttpRequest.newBuilder(URI.create(base + "/observe/health/live")).build(),

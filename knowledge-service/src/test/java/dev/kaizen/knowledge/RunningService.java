@@ -8,30 +8,24 @@ import dev.kaizen.api.v1.ConfigServiceGrpc;
 import dev.kaizen.api.v1.KnowledgeServiceGrpc;
 import dev.kaizen.api.v1.NamespaceServiceGrpc;
 import dev.kaizen.api.v1.ScopeServiceGrpc;
-import dev.kaizen.testing.PostgresServer;
+import dev.kaizen.stack.PostgresServer;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.helidon.config.Config;
 
 /**
- * knowledge-service started for real on loopback ports against a real PostgreSQL, with a real gRPC
- * client channel to it.
+ * knowledge-service started in this JVM on loopback ports against a real PostgreSQL, configured as
+ * its main method configures it (its defaults file, with the test's values first), with a real gRPC
+ * client channel to it. Stubs are made per call, so each call gets a deadline of its own.
  */
 final class RunningService implements AutoCloseable {
-    final KnowledgeServer server;
+    private static final long DEADLINE_SECONDS = 30;
+    final Server server;
     final ManagedChannel channel;
-    final NamespaceServiceGrpc.NamespaceServiceBlockingStub namespaces;
-    final ScopeServiceGrpc.ScopeServiceBlockingStub scopes;
-    final KnowledgeServiceGrpc.KnowledgeServiceBlockingStub knowledge;
-    final ConfigServiceGrpc.ConfigServiceBlockingStub config;
 
-    private RunningService(KnowledgeServer server) {
+    private RunningService(Server server) {
         this.server = server;
         this.channel = ManagedChannelBuilder.forAddress("127.0.0.1", server.grpcPort()).usePlaintext().build();
-        this.namespaces = NamespaceServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
-        this.scopes = ScopeServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
-        this.knowledge = KnowledgeServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
-        this.config = ConfigServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
     }
 
     /** Starts the service on a new database of the shared test PostgreSQL. */
@@ -41,7 +35,7 @@ final class RunningService implements AutoCloseable {
     }
 
     static RunningService start(String jdbcUrl, PostgresServer postgres, Map<String, String> extra) {
-        return new RunningService(KnowledgeServer.start(config(jdbcUrl, postgres, extra)));
+        return new RunningService(Server.start(config(jdbcUrl, postgres, extra)));
     }
 
     static Config config(String jdbcUrl, PostgresServer postgres, Map<String, String> extra) {
@@ -55,7 +49,23 @@ final class RunningService implements AutoCloseable {
                 "db.health.interval", "PT0.5S",
                 "shutdown.grace", "PT1S"));
         settings.putAll(extra);
-        return KnowledgeServer.config(settings);
+        return Server.config(settings);
+    }
+
+    NamespaceServiceGrpc.NamespaceServiceBlockingStub namespaces() {
+        return NamespaceServiceGrpc.newBlockingStub(channel).withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS);
+    }
+
+    ScopeServiceGrpc.ScopeServiceBlockingStub scopes() {
+        return ScopeServiceGrpc.newBlockingStub(channel).withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS);
+    }
+
+    KnowledgeServiceGrpc.KnowledgeServiceBlockingStub knowledge() {
+        return KnowledgeServiceGrpc.newBlockingStub(channel).withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS);
+    }
+
+    ConfigServiceGrpc.ConfigServiceBlockingStub config() {
+        return ConfigServiceGrpc.newBlockingStub(channel).withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS);
     }
 
     @Override

@@ -27,30 +27,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ScopeTest extends ServiceTest {
 
-    static Scope create(String scope, String... parents) {
-        return service.scopes.createScope(CreateScopeRequest.newBuilder()
-                .setScope(scope).setDescription("Scope " + scope.substring(scope.indexOf(':') + 1))
-                .addAllParents(List.of(parents)).build()).getScope();
-    }
-
-    static Scope setParents(String scope, String... parents) {
-        return service.scopes.updateScope(UpdateScopeRequest.newBuilder().setScope(scope)
-                .setParents(ScopeParents.newBuilder().addAllScopes(List.of(parents))).build()).getScope();
-    }
-
-    static String namespace() {
-        String name = unique("ns");
-        NamespaceTest.create(name);
-        return name;
-    }
-
     @Test
     void atMostAHundredParentsAsGivenRepeatsIncluded() {
         String ns = namespace();
         String[] hundred = java.util.Collections.nCopies(100, ns + ":default").toArray(String[]::new);
-        assertEquals(List.of(ns + ":default"), create(ns + ":many", hundred).getParentsList());
+        assertEquals(List.of(ns + ":default"), createScope(ns + ":many", hundred).getParentsList());
         String[] more = java.util.Collections.nCopies(101, ns + ":default").toArray(String[]::new);
-        assertTrue(assertRefused(Status.Code.INVALID_ARGUMENT, () -> create(ns + ":more", more))
+        assertTrue(assertRefused(Status.Code.INVALID_ARGUMENT, () -> createScope(ns + ":more", more))
                 .startsWith("parents has 101 scopes"));
         assertRefused(Status.Code.INVALID_ARGUMENT, () -> setParents(ns + ":many",
                 java.util.Collections.nCopies(10_000, ns + ":default").toArray(String[]::new)));
@@ -60,8 +43,8 @@ class ScopeTest extends ServiceTest {
     void aNewScopeAlwaysHasItsNamespaceDefaultAsParent() {
         String ns = namespace();
         String other = namespace();
-        create(other + ":shared");
-        Scope scope = create(ns + ":web", other + ":shared");
+        createScope(other + ":shared");
+        Scope scope = createScope(ns + ":web", other + ":shared");
         assertEquals(ns + ":web", scope.getName());
         assertEquals("Scope web", scope.getDescription());
         assertEquals(List.of(ns + ":default", other + ":shared"), scope.getParentsList());
@@ -70,8 +53,8 @@ class ScopeTest extends ServiceTest {
     @Test
     void replacingParentsKeepsTheNamespaceDefault() {
         String ns = namespace();
-        create(ns + ":base");
-        create(ns + ":app", ns + ":base");
+        createScope(ns + ":base");
+        createScope(ns + ":app", ns + ":base");
         Scope updated = setParents(ns + ":app");
         assertEquals(List.of(ns + ":default"), updated.getParentsList());
         assertEquals(List.of(ns + ":base", ns + ":default"), setParents(ns + ":app", ns + ":base").getParentsList());
@@ -80,8 +63,8 @@ class ScopeTest extends ServiceTest {
     @Test
     void scopeInAMissingNamespaceOrWithAMissingParentIsNotFound() {
         String ns = namespace();
-        assertRefused(Status.Code.NOT_FOUND, () -> create(unique("nowhere") + ":web"));
-        String message = assertRefused(Status.Code.NOT_FOUND, () -> create(ns + ":web", ns + ":ghost"));
+        assertRefused(Status.Code.NOT_FOUND, () -> createScope(unique("nowhere") + ":web"));
+        String message = assertRefused(Status.Code.NOT_FOUND, () -> createScope(ns + ":web", ns + ":ghost"));
         assertTrue(message.contains(ns + ":ghost"), message);
         assertRefused(Status.Code.NOT_FOUND, () -> setParents(ns + ":ghost"));
     }
@@ -89,28 +72,28 @@ class ScopeTest extends ServiceTest {
     @Test
     void duplicateScopeNamesAreRefused() {
         String ns = namespace();
-        create(ns + ":web");
-        assertRefused(Status.Code.ALREADY_EXISTS, () -> create(ns + ":web"));
-        assertRefused(Status.Code.ALREADY_EXISTS, () -> create(ns + ":default"));
-        create(ns + ":api");
-        assertRefused(Status.Code.ALREADY_EXISTS, () -> service.scopes.updateScope(UpdateScopeRequest.newBuilder()
+        createScope(ns + ":web");
+        assertRefused(Status.Code.ALREADY_EXISTS, () -> createScope(ns + ":web"));
+        assertRefused(Status.Code.ALREADY_EXISTS, () -> createScope(ns + ":default"));
+        createScope(ns + ":api");
+        assertRefused(Status.Code.ALREADY_EXISTS, () -> service.scopes().updateScope(UpdateScopeRequest.newBuilder()
                 .setScope(ns + ":api").setNewScope(ns + ":web").build()));
     }
 
     @Test
     void renamingKeepsTheScopeInItsNamespaceAndItsKnowledge() {
         String ns = namespace();
-        create(ns + ":old");
-        long id = service.knowledge.writeKnowledge(WriteKnowledgeRequest.newBuilder().setScope(ns + ":old")
+        createScope(ns + ":old");
+        long id = service.knowledge().writeKnowledge(WriteKnowledgeRequest.newBuilder().setScope(ns + ":old")
                 .setContent("Knowledge that moves with its scope.").setContext("rename").build()).getId();
-        Scope renamed = service.scopes.updateScope(UpdateScopeRequest.newBuilder().setScope(ns + ":old")
+        Scope renamed = service.scopes().updateScope(UpdateScopeRequest.newBuilder().setScope(ns + ":old")
                 .setNewScope(ns + ":new").setDescription("Renamed scope").build()).getScope();
         assertEquals(ns + ":new", renamed.getName());
         assertEquals("Renamed scope", renamed.getDescription());
-        assertEquals(ns + ":new", service.knowledge.getKnowledge(GetKnowledgeRequest.newBuilder().addIds(id).build())
+        assertEquals(ns + ":new", service.knowledge().getKnowledge(GetKnowledgeRequest.newBuilder().addIds(id).build())
                 .getEntries(0).getScope());
         String other = namespace();
-        String message = assertRefused(Status.Code.INVALID_ARGUMENT, () -> service.scopes.updateScope(
+        String message = assertRefused(Status.Code.INVALID_ARGUMENT, () -> service.scopes().updateScope(
                 UpdateScopeRequest.newBuilder().setScope(ns + ":new").setNewScope(other + ":new").build()));
         assertTrue(message.contains("keeps its namespace"), message);
     }
@@ -118,48 +101,48 @@ class ScopeTest extends ServiceTest {
     @Test
     void defaultScopesCannotBeRenamedDeletedOrGivenParents() {
         String ns = namespace();
-        create(ns + ":web");
-        assertRefused(Status.Code.FAILED_PRECONDITION, () -> service.scopes.updateScope(UpdateScopeRequest.newBuilder()
+        createScope(ns + ":web");
+        assertRefused(Status.Code.FAILED_PRECONDITION, () -> service.scopes().updateScope(UpdateScopeRequest.newBuilder()
                 .setScope(ns + ":default").setNewScope(ns + ":main").build()));
         assertRefused(Status.Code.FAILED_PRECONDITION, () -> setParents(ns + ":default", ns + ":web"));
-        assertRefused(Status.Code.FAILED_PRECONDITION, () -> service.scopes.deleteScope(
+        assertRefused(Status.Code.FAILED_PRECONDITION, () -> service.scopes().deleteScope(
                 DeleteScopeRequest.newBuilder().setScope(ns + ":default").build()));
-        assertEquals("New words", service.scopes.updateScope(UpdateScopeRequest.newBuilder()
+        assertEquals("New words", service.scopes().updateScope(UpdateScopeRequest.newBuilder()
                 .setScope(ns + ":default").setDescription("New words").build()).getScope().getDescription());
     }
 
     @Test
     void globalDefaultIsProtected() {
-        assertRefused(Status.Code.FAILED_PRECONDITION, () -> service.scopes.updateScope(UpdateScopeRequest.newBuilder()
+        assertRefused(Status.Code.FAILED_PRECONDITION, () -> service.scopes().updateScope(UpdateScopeRequest.newBuilder()
                 .setScope("global:default").setDescription("Mine").build()));
-        assertRefused(Status.Code.FAILED_PRECONDITION, () -> service.scopes.deleteScope(
+        assertRefused(Status.Code.FAILED_PRECONDITION, () -> service.scopes().deleteScope(
                 DeleteScopeRequest.newBuilder().setScope("global:default").build()));
     }
 
     @Test
     void deletingAScopeReportsItsKnowledgeAndChildrenKeepTheirOtherParents() {
         String ns = namespace();
-        create(ns + ":base");
-        create(ns + ":extra");
-        create(ns + ":child", ns + ":base", ns + ":extra");
+        createScope(ns + ":base");
+        createScope(ns + ":extra");
+        createScope(ns + ":child", ns + ":base", ns + ":extra");
         for (int i = 0; i < 2; i++) {
-            service.knowledge.writeKnowledge(WriteKnowledgeRequest.newBuilder().setScope(ns + ":base")
+            service.knowledge().writeKnowledge(WriteKnowledgeRequest.newBuilder().setScope(ns + ":base")
                     .setContent("Base entry " + i).setContext("base").build());
         }
-        DeleteScopeResponse deleted = service.scopes.deleteScope(DeleteScopeRequest.newBuilder().setScope(ns + ":base").build());
+        DeleteScopeResponse deleted = service.scopes().deleteScope(DeleteScopeRequest.newBuilder().setScope(ns + ":base").build());
         assertEquals(2, deleted.getKnowledgeDeleted());
-        Scope child = NamespaceTest.get(ns, NamespaceView.NAMESPACE_VIEW_SCOPE_PARENTS).getScopesList().stream()
+        Scope child = getNamespace(ns, NamespaceView.NAMESPACE_VIEW_SCOPE_PARENTS).getScopesList().stream()
                 .filter(scope -> scope.getName().equals(ns + ":child")).findFirst().orElseThrow();
         assertEquals(List.of(ns + ":default", ns + ":extra"), child.getParentsList());
-        assertRefused(Status.Code.NOT_FOUND, () -> service.scopes.deleteScope(
+        assertRefused(Status.Code.NOT_FOUND, () -> service.scopes().deleteScope(
                 DeleteScopeRequest.newBuilder().setScope(ns + ":base").build()));
     }
 
     @Test
     void aScopeCannotBeItsOwnParent() {
         String ns = namespace();
-        assertRefused(Status.Code.FAILED_PRECONDITION, () -> create(ns + ":self", ns + ":self"));
-        create(ns + ":self");
+        assertRefused(Status.Code.FAILED_PRECONDITION, () -> createScope(ns + ":self", ns + ":self"));
+        createScope(ns + ":self");
         String message = assertRefused(Status.Code.FAILED_PRECONDITION, () -> setParents(ns + ":self", ns + ":self"));
         assertTrue(message.contains("its own parent"), message);
     }
@@ -167,12 +150,12 @@ class ScopeTest extends ServiceTest {
     @Test
     void aParentChangeThatWouldFormACycleIsRefused() {
         String ns = namespace();
-        create(ns + ":aa");
-        create(ns + ":bb", ns + ":aa");
-        create(ns + ":cc", ns + ":bb");
+        createScope(ns + ":aa");
+        createScope(ns + ":bb", ns + ":aa");
+        createScope(ns + ":cc", ns + ":bb");
         String message = assertRefused(Status.Code.FAILED_PRECONDITION, () -> setParents(ns + ":aa", ns + ":cc"));
         assertTrue(message.contains("cycle"), message);
-        assertEquals(List.of(ns + ":default"), NamespaceTest.get(ns, NamespaceView.NAMESPACE_VIEW_SCOPE_PARENTS)
+        assertEquals(List.of(ns + ":default"), getNamespace(ns, NamespaceView.NAMESPACE_VIEW_SCOPE_PARENTS)
                 .getScopesList().stream().filter(scope -> scope.getName().equals(ns + ":aa")).findFirst().orElseThrow()
                 .getParentsList(), "a refused change leaves the parents as they were");
     }
@@ -180,8 +163,8 @@ class ScopeTest extends ServiceTest {
     @RepeatedTest(5)
     void twoConcurrentParentChangesNeverTogetherFormACycle() throws Exception {
         String ns = namespace();
-        create(ns + ":left");
-        create(ns + ":right");
+        createScope(ns + ":left");
+        createScope(ns + ":right");
         CyclicBarrier start = new CyclicBarrier(2);
         List<Callable<Scope>> changes = List.of(
                 () -> {
@@ -210,14 +193,14 @@ class ScopeTest extends ServiceTest {
     void scopeNamesAndDescriptionsAreValidated() {
         String ns = namespace();
         for (String bad : List.of("", "web", ns + ":", ":web", ns + ":Web", ns + ":a:b", ns + ":w")) {
-            String message = assertRefused(Status.Code.INVALID_ARGUMENT, () -> create(bad));
+            String message = assertRefused(Status.Code.INVALID_ARGUMENT, () -> createScope(bad));
             assertTrue(message.startsWith("scope"), message);
         }
-        String message = assertRefused(Status.Code.INVALID_ARGUMENT, () -> create(ns + ":ok", "bad parent"));
+        String message = assertRefused(Status.Code.INVALID_ARGUMENT, () -> createScope(ns + ":ok", "bad parent"));
         assertTrue(message.startsWith("parents[0]"), message);
-        assertRefused(Status.Code.INVALID_ARGUMENT, () -> service.scopes.createScope(CreateScopeRequest.newBuilder()
+        assertRefused(Status.Code.INVALID_ARGUMENT, () -> service.scopes().createScope(CreateScopeRequest.newBuilder()
                 .setScope(ns + ":ok").setDescription(" ").build()));
-        assertRefused(Status.Code.INVALID_ARGUMENT, () -> service.scopes.updateScope(UpdateScopeRequest.newBuilder()
+        assertRefused(Status.Code.INVALID_ARGUMENT, () -> service.scopes().updateScope(UpdateScopeRequest.newBuilder()
                 .setScope(ns + ":default").build()));
     }
 }

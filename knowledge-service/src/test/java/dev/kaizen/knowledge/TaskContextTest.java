@@ -20,37 +20,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class TaskContextTest extends ServiceTest {
 
     /** A keyword no other test uses, so searches see only this test's entries. */
-    static String marker() {
-        return unique("mark").replace("-", "x");
-    }
-
-    static long write(String scope, String content, String context, TaskSize size) {
-        return service.knowledge.writeKnowledge(WriteKnowledgeRequest.newBuilder().setScope(scope)
-                .setContent(content).setContext(context).setTaskSize(size).build()).getId();
-    }
-
-    static GetTaskContextResponse search(String scope, TaskSize size, String... queries) {
-        return service.knowledge.getTaskContext(GetTaskContextRequest.newBuilder().setScope(scope)
-                .setTaskSize(size).addAllQueries(List.of(queries)).build());
-    }
-
     static List<String> groups(GetTaskContextResponse response) {
         return response.getScopesList().stream().map(ScopeContext::getScope).toList();
-    }
-
-    static List<Long> ids(GetTaskContextResponse response) {
-        return response.getScopesList().stream().flatMap(group -> group.getEntriesList().stream())
-                .map(TaskContextEntry::getId).toList();
     }
 
     @Test
     void resultsAreGroupedByScopeNearestFirstAndGlobalDefaultLast() {
         String mark = marker();
-        String ns = ScopeTest.namespace();
-        String other = ScopeTest.namespace();
-        ScopeTest.create(other + ":shared");
-        ScopeTest.create(ns + ":team", other + ":shared");
-        ScopeTest.create(ns + ":project", ns + ":team");
+        String ns = namespace();
+        String other = namespace();
+        createScope(other + ":shared");
+        createScope(ns + ":team", other + ":shared");
+        createScope(ns + ":project", ns + ":team");
         long inGlobal = write("global:default", "Global rule", mark, TaskSize.TASK_SIZE_UNSPECIFIED);
         long inShared = write(other + ":shared", "Shared rule", mark, TaskSize.TASK_SIZE_UNSPECIFIED);
         long inDefault = write(ns + ":default", "Namespace rule", mark, TaskSize.TASK_SIZE_UNSPECIFIED);
@@ -68,7 +49,7 @@ class TaskContextTest extends ServiceTest {
     @Test
     void insideAScopeTheBestMatchComesFirst() {
         String mark = marker();
-        String scope = ScopeTest.namespace() + ":default";
+        String scope = namespace() + ":default";
         long weak = write(scope, "Mentions it once.", mark + " filler", TaskSize.TASK_SIZE_UNSPECIFIED);
         long strong = write(scope, "All about " + mark + ", " + mark + " and " + mark + ".", mark,
                 TaskSize.TASK_SIZE_UNSPECIFIED);
@@ -80,11 +61,11 @@ class TaskContextTest extends ServiceTest {
     @Test
     void diamondInheritanceReturnsAnEntryOnce() {
         String mark = marker();
-        String ns = ScopeTest.namespace();
-        ScopeTest.create(ns + ":top");
-        ScopeTest.create(ns + ":left", ns + ":top");
-        ScopeTest.create(ns + ":right", ns + ":top");
-        ScopeTest.create(ns + ":bottom", ns + ":left", ns + ":right");
+        String ns = namespace();
+        createScope(ns + ":top");
+        createScope(ns + ":left", ns + ":top");
+        createScope(ns + ":right", ns + ":top");
+        createScope(ns + ":bottom", ns + ":left", ns + ":right");
         long top = write(ns + ":top", "Top rule", mark, TaskSize.TASK_SIZE_UNSPECIFIED);
         GetTaskContextResponse response = search(ns + ":bottom", TaskSize.TASK_SIZE_UNSPECIFIED, mark, mark + " rule");
         assertEquals(List.of(top), ids(response));
@@ -94,12 +75,12 @@ class TaskContextTest extends ServiceTest {
     @Test
     void onlyTheScopeAndItsAncestorsAreSearched() {
         String mark = marker();
-        String ns = ScopeTest.namespace();
-        ScopeTest.create(ns + ":mine");
-        ScopeTest.create(ns + ":sibling");
+        String ns = namespace();
+        createScope(ns + ":mine");
+        createScope(ns + ":sibling");
         long mine = write(ns + ":mine", "Mine", mark, TaskSize.TASK_SIZE_UNSPECIFIED);
         write(ns + ":sibling", "Not mine", mark, TaskSize.TASK_SIZE_UNSPECIFIED);
-        write(ScopeTest.namespace() + ":default", "Elsewhere", mark, TaskSize.TASK_SIZE_UNSPECIFIED);
+        write(namespace() + ":default", "Elsewhere", mark, TaskSize.TASK_SIZE_UNSPECIFIED);
         assertEquals(List.of(mine), ids(search(ns + ":mine", TaskSize.TASK_SIZE_UNSPECIFIED, mark)));
         assertEquals(List.of(), ids(search(ns + ":default", TaskSize.TASK_SIZE_UNSPECIFIED, mark)));
     }
@@ -107,7 +88,7 @@ class TaskContextTest extends ServiceTest {
     @Test
     void aQueryMatchesEntriesWithAllItsWordsAndResultsAreTheUnionOverQueries() {
         String mark = marker();
-        String scope = ScopeTest.namespace() + ":default";
+        String scope = namespace() + ":default";
         long both = write(scope, "Caching and retries", mark + " cache retry", TaskSize.TASK_SIZE_UNSPECIFIED);
         long cache = write(scope, "Caching only", mark + " cache", TaskSize.TASK_SIZE_UNSPECIFIED);
         long deploy = write(scope, "Deploying", mark + " deploy", TaskSize.TASK_SIZE_UNSPECIFIED);
@@ -120,7 +101,7 @@ class TaskContextTest extends ServiceTest {
     @Test
     void taskSizeKeepsEntriesWithoutSizeOrAtLeastAsLarge() {
         String mark = marker();
-        String scope = ScopeTest.namespace() + ":default";
+        String scope = namespace() + ":default";
         long none = write(scope, "Any size", mark, TaskSize.TASK_SIZE_UNSPECIFIED);
         long small = write(scope, "Small", mark, TaskSize.TASK_SIZE_S);
         long medium = write(scope, "Medium", mark, TaskSize.TASK_SIZE_M);
@@ -134,15 +115,15 @@ class TaskContextTest extends ServiceTest {
     @Test
     void maxResultsCapsTheResultsKeepingTheBest() {
         String mark = marker();
-        String scope = ScopeTest.namespace() + ":default";
+        String scope = namespace() + ":default";
         long best = write(scope, mark + " " + mark + " " + mark, mark, TaskSize.TASK_SIZE_UNSPECIFIED);
         long good = write(scope, mark + " " + mark, mark, TaskSize.TASK_SIZE_UNSPECIFIED);
         write(scope, "Plain", mark, TaskSize.TASK_SIZE_UNSPECIFIED);
         try {
-            service.config.updateConfig(UpdateConfigRequest.newBuilder().setKey("search.max_results").setValue("2").build());
+            service.config().updateConfig(UpdateConfigRequest.newBuilder().setKey("search.max_results").setValue("2").build());
             assertEquals(List.of(best, good), ids(search(scope, TaskSize.TASK_SIZE_UNSPECIFIED, mark)));
         } finally {
-            service.config.resetConfig(ResetConfigRequest.newBuilder().setKey("search.max_results").build());
+            service.config().resetConfig(ResetConfigRequest.newBuilder().setKey("search.max_results").build());
         }
         assertEquals(3, ids(search(scope, TaskSize.TASK_SIZE_UNSPECIFIED, mark)).size());
     }
@@ -150,23 +131,23 @@ class TaskContextTest extends ServiceTest {
     @Test
     void entriesBelowTheRelevanceThresholdAreDropped() {
         String mark = marker();
-        String scope = ScopeTest.namespace() + ":default";
+        String scope = namespace() + ":default";
         long inContent = write(scope, "Only the content mentions " + mark + ".", "unrelated", TaskSize.TASK_SIZE_UNSPECIFIED);
         assertEquals(List.of(), ids(search(scope, TaskSize.TASK_SIZE_UNSPECIFIED, mark)),
                 "a content-only match ranks below the default threshold 0.4");
         try {
-            service.config.updateConfig(UpdateConfigRequest.newBuilder().setKey("search.relevance_threshold")
+            service.config().updateConfig(UpdateConfigRequest.newBuilder().setKey("search.relevance_threshold")
                     .setValue("0").build());
             assertEquals(List.of(inContent), ids(search(scope, TaskSize.TASK_SIZE_UNSPECIFIED, mark)));
         } finally {
-            service.config.resetConfig(ResetConfigRequest.newBuilder().setKey("search.relevance_threshold").build());
+            service.config().resetConfig(ResetConfigRequest.newBuilder().setKey("search.relevance_threshold").build());
         }
     }
 
     @Test
     void keywordsArePlainWordsNeverOperators() {
         String mark = "-" + marker();
-        String scope = ScopeTest.namespace() + ":default";
+        String scope = namespace() + ":default";
         long id = write(scope, "Named by a keyword that starts with a dash.", mark, TaskSize.TASK_SIZE_UNSPECIFIED);
         assertEquals(List.of(id), ids(search(scope, TaskSize.TASK_SIZE_UNSPECIFIED, mark)),
                 "'-word' searches for the word, it does not exclude it");
@@ -174,13 +155,13 @@ class TaskContextTest extends ServiceTest {
 
     @Test
     void noResultsIsAnEmptyResponse() {
-        assertEquals(0, search(ScopeTest.namespace() + ":default", TaskSize.TASK_SIZE_UNSPECIFIED, marker())
+        assertEquals(0, search(namespace() + ":default", TaskSize.TASK_SIZE_UNSPECIFIED, marker())
                 .getScopesCount());
     }
 
     @Test
     void queriesAndScopeAreValidated() {
-        String scope = ScopeTest.namespace() + ":default";
+        String scope = namespace() + ":default";
         assertRefused(Status.Code.INVALID_ARGUMENT, () -> search(scope, TaskSize.TASK_SIZE_UNSPECIFIED));
         String[] sixteen = new String[Rules.QUERIES_MAX + 1];
         java.util.Arrays.fill(sixteen, "word");

@@ -60,12 +60,12 @@ class UnreadableRequestTest extends ServiceTest {
             assertEquals(Status.Code.INVALID_ARGUMENT, status.getCode(), status::toString);
             assertTrue(status.getDescription().contains("kaizen.v1.KnowledgeService/WriteKnowledge"), status::toString);
         }
-        assertTrue(KnowledgeTest.found(ScopeTest.namespace() + ":default", "anything").isEmpty(), "the service still serves");
+        assertTrue(found(namespace() + ":default", "anything").isEmpty(), "the service still serves");
     }
 
     @Test
     void aMessageLargerThanTheServiceReadsIsRefusedAtOnce() {
-        KnowledgeEntry entry = KnowledgeEntry.newBuilder().setScope(ScopeTest.namespace() + ":default")
+        KnowledgeEntry entry = KnowledgeEntry.newBuilder().setScope(namespace() + ":default")
                 .setContent("x".repeat(60_000)).setContext("large").build();
         ImportKnowledgeRequest.Builder request = ImportKnowledgeRequest.newBuilder();
         for (int i = 0; i < 80; i++) { // 4.8 MB, over the 4 MiB of knowledge-service.yaml

@@ -28,7 +28,9 @@ import dev.kaizen.api.v1.NamespaceServiceGrpc;
 import dev.kaizen.api.v1.ScopeServiceGrpc;
 import dev.kaizen.api.v1.TaskSize;
 import dev.kaizen.api.v1.WriteKnowledgeRequest;
-import dev.kaizen.testing.PostgresServer;
+import dev.kaizen.stack.PostgresServer;
+import dev.kaizen.stack.ServiceProcess;
+import dev.kaizen.stack.Stack;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.modelcontextprotocol.client.McpClient;
@@ -38,7 +40,8 @@ import io.modelcontextprotocol.spec.McpSchema;
 
 /**
  * The benchmark on the shared workload, through real clients on loopback against knowledge-service
- * and mcp-gateway (each in a process of its own, started from its packaged jar) and a real PostgreSQL 17: WriteKnowledge at 1k and 100k entries and GetTaskContext
+ * and mcp-gateway (each in a process of its own, started from its packaged jar) and a real PostgreSQL 17 with
+ * durable settings (fsync, synchronous_commit and full_page_writes on): WriteKnowledge at 1k and 100k entries and GetTaskContext
  * (the query pool's 3-query searches on bench:default) at 100k over gRPC; write_knowledge and
  * get_task_context over MCP (Streamable HTTP, the Java SDK's client), one client and 8 concurrent
  * clients; and, as the floor, the service's own write statement over raw JDBC with 8 connections.
@@ -50,32 +53,43 @@ final class Benchmark {
 
     private final Workload workload;
     private final PostgresServer postgres;
+    private final Stack stack;
     private final String databaseUrl;
     private final List<Stats> results = new ArrayList<>();
     private ManagedChannel channel;
     private KnowledgeServiceGrpc.KnowledgeServiceBlockingStub knowledge;
-    private ServiceProcess gateway;
 
-    private Benchmark(Workload workload, PostgresServer postgres) {
+    private Benchmark(Workload workload, PostgresServer postgres, Path work) {
         this.workload = workload;
         this.postgres = postgres;
-        this.databaseUrl = postgres.createDatabase("kaizen_bench");
+        // each service in a process of its own, started as its image starts it; clients in this one
+        this.stack = Stack.builder("bench").postgres(postgres, "kaizen_bench").logs(work.resolve("logs")).start();
+        this.databaseUrl = stack.databaseUrl();
     }
 
     static void run(Path workloadDirectory, Path workDirectory) throws Exception {
         Workload workload = Workload.load(workloadDirectory, workDirectory);
-        PostgresServer postgres = PostgresServer.shared();
-        System.out.println("PostgreSQL: " + postgres + "; " + Runtime.getRuntime().availableProcessors() + " cores");
-        new Benchmark(workload, postgres).run();
+        Path data = workDirectory.resolve("postgres");
+        deleteRecursively(data);
+        try (PostgresServer postgres = PostgresServer.durable(data, ServiceProcess.freePort(),
+                workDirectory.resolve("logs/postgres.log"))) {
+            System.out.println("PostgreSQL: " + postgres + "; " + Runtime.getRuntime().availableProcessors() + " cores");
+            new Benchmark(workload, postgres, workDirectory).run();
+        }
+    }
+
+    private static void deleteRecursively(Path folder) throws java.io.IOException {
+        if (java.nio.file.Files.exists(folder)) {
+            try (var paths = java.nio.file.Files.walk(folder)) {
+                for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    java.nio.file.Files.delete(path);
+                }
+            }
+        }
     }
 
     private void run() throws Exception {
-        // each service in a process of its own, started as its image starts it; clients in this one
-        ServiceProcess server = ServiceProcess.start("knowledge-service", Map.of("DB_URL", databaseUrl,
-                "DB_USER", postgres.user(), "DB_PASSWORD", postgres.password())).awaitReady();
-        gateway = ServiceProcess.start("mcp-gateway", Map.of("SERVICE_TARGET", "dns:///127.0.0.1:" + server.port))
-                .awaitReady();
-        channel = ManagedChannelBuilder.forAddress("127.0.0.1", server.port).usePlaintext().build();
+        channel = ManagedChannelBuilder.forTarget(stack.grpcTarget()).usePlaintext().build();
         knowledge = KnowledgeServiceGrpc.newBlockingStub(channel);
         List<McpSyncClient> mcp = new ArrayList<>();
         for (int i = 0; i < CLIENTS; i++) {
@@ -114,13 +128,12 @@ final class Benchmark {
         } finally {
             mcp.forEach(McpSyncClient::closeGracefully);
             channel.shutdownNow();
-            gateway.close();
-            server.close();
+            stack.close();
         }
     }
 
     private McpSyncClient mcpClient() {
-        McpSyncClient client = McpClient.sync(HttpClientStreamableHttpTransport.builder("http://127.0.0.1:" + gateway.port)
+        McpSyncClient client = McpClient.sync(HttpClientStreamableHttpTransport.builder("http://127.0.0.1:" + stack.gateway().port())
                         .endpoint("/mcp").build())
                 .requestTimeout(Duration.ofSeconds(30)).build();
         client.initialize();

@@ -14,7 +14,7 @@ record KaizenTool(McpSchema.Tool definition, Set<String> arguments, Handler hand
     /** Turns a call's arguments into gRPC calls and returns the structured result. */
     @FunctionalInterface
     interface Handler {
-        Map<String, Object> call(Arguments arguments, KnowledgeClient kaizen);
+        Map<String, Object> call(Arguments arguments, KnowledgeServiceClient kaizen);
     }
 
     String name() {

@@ -53,7 +53,7 @@ import static dev.kaizen.gateway.JsonSchemas.string;
 import static dev.kaizen.gateway.JsonSchemas.strings;
 
 /**
- * The sixteen Kaizen tools of the product contract (§3): for each, its schema, annotations and the
+ * The sixteen Kaizen tools: for each, its schema, annotations and the
  * mapping from arguments to one gRPC call and from the response to the result object. Argument
  * descriptions quote the rules of {@link Rules}, which knowledge-service enforces.
  */
@@ -120,8 +120,8 @@ final class KaizenTools {
                         (args, kaizen) -> {
                             DeleteNamespaceResponse deleted = kaizen.namespaces().deleteNamespace(
                                     DeleteNamespaceRequest.newBuilder().setName(args.string("name")).build());
-                            return map("name", deleted.getName(), "scopes_count", deleted.getScopesDeleted(),
-                                    "knowledge_count", deleted.getKnowledgeDeleted());
+                            return map("name", deleted.getName(), "scopes_deleted", deleted.getScopesDeleted(),
+                                    "knowledge_deleted", deleted.getKnowledgeDeleted());
                         }),
                 tool("create_scope", "Create a scope",
                         "Create a scope in an existing namespace; it always inherits '<namespace>:default', and "
@@ -350,8 +350,8 @@ final class KaizenTools {
                 "task_size", entry.getTaskSize() == TaskSize.TASK_SIZE_UNSPECIFIED ? null
                         : entry.getTaskSize().name().substring("TASK_SIZE_".length()),
                 "suppressed", entry.getSuppressed(),
-                "created_at", instant(entry.getCreateTime()),
-                "updated_at", instant(entry.getUpdateTime()));
+                "create_time", instant(entry.getCreateTime()),
+                "update_time", instant(entry.getUpdateTime()));
     }
 
     private static String instant(com.google.protobuf.Timestamp time) {

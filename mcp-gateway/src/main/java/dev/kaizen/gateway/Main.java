@@ -16,12 +16,12 @@ public final class Main {
 
     public static void main(String[] args) throws InterruptedException {
         LogConfig.configureRuntime();
-        Config config = GatewayServer.config(Map.of());
+        Config config = Server.config(Map.of());
         if (List.of(args).contains("--stdio")) {
             StdioGateway.run(config);
             return;
         }
-        GatewayServer server = GatewayServer.start(config);
+        Server server = Server.start(config);
         Runtime.getRuntime().addShutdownHook(new Thread(server::stop, "mcp-gateway-shutdown"));
     }
 }

@@ -40,7 +40,7 @@ final class StdioGateway {
             }
         };
         McpJsonMapper json = McpJsonDefaults.getMapper();
-        try (KnowledgeClient kaizen = GatewayServer.client(config)) {
+        try (KnowledgeServiceClient kaizen = Server.client(config)) {
             McpSyncServer server = McpServers.sessions(JsonRpcErrors.guard(new StdioServerTransportProvider(json, stdin, System.out)), json,
                     new ToolCalls(kaizen, json), KaizenTools.all());
             closed.await();

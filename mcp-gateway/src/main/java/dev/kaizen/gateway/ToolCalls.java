@@ -23,12 +23,12 @@ import io.modelcontextprotocol.spec.McpSchema;
 final class ToolCalls {
     static final String UNAVAILABLE = "Knowledge service unavailable, retry later.";
 
-    private final KnowledgeClient kaizen;
+    private final KnowledgeServiceClient kaizen;
     private final McpJsonMapper json;
     /** One timer per tool and outcome, looked up in the registry once. */
     private final Map<String, Timer> timers = new ConcurrentHashMap<>();
 
-    ToolCalls(KnowledgeClient kaizen, McpJsonMapper json) {
+    ToolCalls(KnowledgeServiceClient kaizen, McpJsonMapper json) {
         this.kaizen = kaizen;
         this.json = json;
     }
@@ -72,7 +72,7 @@ final class ToolCalls {
     }
 
     /** The sentence a caller sees for a gRPC failure. knowledge-service's refusals already are such sentences. */
-    private static String message(Status status, String tool) {
+    static String message(Status status, String tool) {
         return switch (status.getCode()) {
             case UNAVAILABLE -> UNAVAILABLE;
             case DEADLINE_EXCEEDED -> "Knowledge service did not answer in time, retry later.";

@@ -1,0 +1,175 @@
+package dev.kaizen.launcher;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+
+import dev.kaizen.stack.PostgresServer;
+import dev.kaizen.stack.Stack;
+
+/**
+ * {@code ./kaizen run}: a durable embedded PostgreSQL 17 whose data stays in the data folder
+ * between runs, then knowledge-service and mcp-gateway, each in its own process from its packaged
+ * jar exactly as deployed, until Ctrl-C stops them in reverse order. Settings come from KAIZEN_*
+ * environment variables; problems a person can fix are one sentence ({@link CannotStart}).
+ */
+final class LocalRun {
+    static final String DATABASE = "kaizen";
+
+    private final Path data;
+    private final Path logs;
+    private final Map<String, Integer> ports;
+
+    private LocalRun(Path data, Map<String, Integer> ports) {
+        this.data = data.toAbsolutePath().normalize();
+        this.logs = this.data.resolveSibling("logs");
+        this.ports = ports;
+    }
+
+    static LocalRun fromEnvironment() {
+        Map<String, Integer> ports = new LinkedHashMap<>();
+        for (Map.Entry<String, String> port : Map.of(
+                "KAIZEN_MCP_PORT", "8080", "KAIZEN_MCP_ADMIN_PORT", "8081", "KAIZEN_GRPC_PORT", "9090",
+                "KAIZEN_GRPC_ADMIN_PORT", "9091", "KAIZEN_POSTGRES_PORT", "54329").entrySet()) {
+            String value = env(port.getKey(), port.getValue());
+            if (!value.matches("[0-9]{1,5}")) {
+                throw new CannotStart(port.getKey() + "=" + value + " is not a port number: give 1-65535.");
+            }
+            ports.put(port.getKey(), Integer.parseInt(value));
+        }
+        return new LocalRun(Path.of(env("KAIZEN_DATA_DIR", System.getProperty("user.home") + "/.kaizen/postgres")), ports);
+    }
+
+    void run() throws InterruptedException {
+        checkPorts();
+        checkDataFolder();
+        System.out.println("Starting Kaizen: PostgreSQL 17 with its data in " + data + ", then knowledge-service and "
+                + "mcp-gateway ...");
+        PostgresServer postgres = startPostgres();
+        Stack stack;
+        try {
+            stack = Stack.builder("kaizen")
+                    .postgres(postgres, DATABASE)
+                    .logs(logs)
+                    .knowledgeService(Map.of("SERVER_PORT", port("KAIZEN_GRPC_PORT"),
+                            "ADMIN_PORT", port("KAIZEN_GRPC_ADMIN_PORT")))
+                    .gateway(Map.of("SERVER_PORT", port("KAIZEN_MCP_PORT"), "ADMIN_PORT", port("KAIZEN_MCP_ADMIN_PORT")))
+                    .start();
+        } catch (RuntimeException e) {
+            postgres.close();
+            throw new CannotStart("a service did not start (" + e.getMessage().lines().findFirst().orElse("") + "); its log "
+                    + "is in " + logs + ".");
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            System.out.println("Stopping Kaizen ...");
+            stack.close();
+            postgres.close();
+            System.out.println("Stopped.");
+            stopped.countDown();
+        }, "kaizen-stop"));
+
+        System.out.printf("""
+
+                Kaizen is running. Ctrl-C stops it.
+                  MCP (Streamable HTTP):   %s
+                  knowledge-service gRPC:  %s
+                  health and metrics:      http://127.0.0.1:%d/observe/health, http://127.0.0.1:%d/observe/metrics
+                                           (gateway; knowledge-service: port %d)
+                  PostgreSQL:              %s
+                  data:                    %s (durable: fsync, synchronous_commit and full_page_writes on)
+                  logs:                    %s
+                """, stack.mcpUrl(), stack.grpcTarget(), stack.gateway().adminPort(), stack.gateway().adminPort(),
+                stack.knowledgeService().adminPort(), stack.databaseUrl(), data, logs);
+        stopped.await();
+    }
+
+    private PostgresServer startPostgres() {
+        stopLeftoverPostgres();
+        try {
+            return PostgresServer.durable(data, ports.get("KAIZEN_POSTGRES_PORT"), logs.resolve("postgres.log"));
+        } catch (IOException | RuntimeException e) {
+            throw new CannotStart("PostgreSQL did not start on port " + ports.get("KAIZEN_POSTGRES_PORT") + " with data in "
+                    + data + "; its log is " + logs.resolve("postgres.log") + ".");
+        }
+    }
+
+    /**
+     * A run that was killed (not stopped with Ctrl-C) leaves its PostgreSQL running on the data
+     * folder; it is stopped here, so the data folder can be opened again.
+     */
+    private void stopLeftoverPostgres() {
+        Path lock = data.resolve("postmaster.pid");
+        Optional<ProcessHandle> leftover;
+        try {
+            leftover = Files.isRegularFile(lock) ? ProcessHandle.of(Long.parseLong(Files.readAllLines(lock).getFirst().strip()))
+                    : Optional.empty();
+        } catch (IOException | RuntimeException e) {
+            return;
+        }
+        leftover.filter(process -> process.info().command().map(command -> command.endsWith("postgres")).orElse(false))
+                .ifPresent(postmaster -> {
+                    System.out.println("A PostgreSQL of an earlier run still uses " + data + " (pid " + postmaster.pid()
+                            + "); stopping it first.");
+                    postmaster.destroy();
+                    postmaster.onExit().join();
+                });
+    }
+
+    private void checkPorts() {
+        Map<String, String> purposes = Map.of(
+                "KAIZEN_MCP_PORT", "MCP", "KAIZEN_MCP_ADMIN_PORT", "the gateway's health and metrics",
+                "KAIZEN_GRPC_PORT", "knowledge-service's gRPC API", "KAIZEN_GRPC_ADMIN_PORT",
+                "knowledge-service's health and metrics", "KAIZEN_POSTGRES_PORT", "PostgreSQL");
+        for (String variable : List.of("KAIZEN_MCP_PORT", "KAIZEN_MCP_ADMIN_PORT", "KAIZEN_GRPC_PORT",
+                "KAIZEN_GRPC_ADMIN_PORT", "KAIZEN_POSTGRES_PORT")) {
+            int port = ports.get(variable);
+            try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+                socket.setReuseAddress(true);
+            } catch (IOException e) {
+                throw new CannotStart("port " + port + " (" + purposes.get(variable) + ") is in use: stop what uses it, "
+                        + "or choose another port with " + variable + "=<port>.");
+            }
+        }
+    }
+
+    private void checkDataFolder() {
+        try {
+            Files.createDirectories(data);
+            Files.createDirectories(logs);
+            if (!Files.isWritable(data) || !Files.getOwner(data).getName().equals(System.getProperty("user.name"))) {
+                throw new CannotStart("the data folder " + data + " belongs to another user or cannot be written: "
+                        + "choose a folder of your own with KAIZEN_DATA_DIR=<folder>.");
+            }
+        } catch (IOException e) {
+            throw new CannotStart("the data folder " + data + " cannot be created (" + e.getClass().getSimpleName()
+                    .replace("Exception", "").replaceAll("(?<=[a-z])(?=[A-Z])", " ").toLowerCase(java.util.Locale.ROOT)
+                    + "): choose a folder you can write with KAIZEN_DATA_DIR=<folder>.");
+        }
+    }
+
+    private String port(String variable) {
+        return String.valueOf(ports.get(variable));
+    }
+
+    private static String env(String name, String otherwise) {
+        String value = System.getenv(name);
+        return value == null || value.isBlank() ? otherwise : value.strip();
+    }
+
+    /** Something a person can fix; the message is one sentence that says what to do. */
+    static final class CannotStart extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        CannotStart(String message) {
+            super(message, null, false, false);
+        }
+    }
+}

@@ -1,0 +1,86 @@
+package dev.kaizen.gateway;
+
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import dev.kaizen.api.v1.TaskSize;
+import io.grpc.Status;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Reading tool arguments and wording refusals, on their own: no server. */
+class ArgumentsTest {
+    private static final Set<String> ACCEPTED = Set.of("name", "ids", "id", "task_size", "parents");
+
+    private static Arguments arguments(Map<String, Object> values) {
+        return new Arguments("tool", values, ACCEPTED);
+    }
+
+    private static String refused(Runnable read) {
+        return assertThrows(ToolRefusal.class, read::run).getMessage();
+    }
+
+    @Test
+    void unknownArgumentsAreNamedWithTheOnesTheToolTakes() {
+        assertEquals("Unknown argument 'colour': tool takes id, ids, name, parents, task_size.",
+                refused(() -> arguments(Map.of("colour", "red"))));
+        arguments(null);
+    }
+
+    @Test
+    void stringsMustBeStringsAndStorableText() {
+        assertEquals("acme", arguments(Map.of("name", "acme")).string("name"));
+        assertEquals("name must be a string, not 42.", refused(() -> arguments(Map.of("name", 42)).string("name")));
+        assertEquals("name is missing: it is required.", refused(() -> arguments(Map.of()).string("name")));
+        assertTrue(refused(() -> arguments(Map.of("name", "a\uD800"))).startsWith("name contains an unpaired"));
+        assertTrue(refused(() -> arguments(Map.of("parents", List.of("ok", "n\u0000l")))).startsWith("parents[1] contains a NUL"));
+        assertEquals("parents[1] must be a string, not an object.",
+                refused(() -> arguments(Map.of("parents", List.of("ok", Map.of()))).strings("parents")));
+    }
+
+    @Test
+    void idsAreDecimalStringsOrIntegersOfEveryJsonNumberType() {
+        for (Object id : List.of("42", 42, 42L, BigInteger.valueOf(42), 42.0, new BigDecimal("42"), " 42 ")) {
+            assertEquals(42L, arguments(Map.of("id", id)).id("id"), () -> id + " " + id.getClass());
+        }
+        for (Object bad : List.of("forty-two", "4.2", 4.2, "9".repeat(20), new BigInteger("9".repeat(20)), true,
+                List.of(1), Map.of("id", 1), "")) {
+            assertTrue(refused(() -> arguments(Map.of("id", bad)).id("id")).contains("is not a knowledge id"), bad::toString);
+        }
+        assertEquals(List.of(1L, 2L), arguments(Map.of("ids", List.of("1", 2))).ids("ids"));
+        assertEquals("ids must be a list of knowledge ids, e.g. [\"42\", \"43\"].",
+                refused(() -> arguments(Map.of("ids", "1,2")).ids("ids")));
+    }
+
+    @Test
+    void taskSizesAreExactlyTheDocumentedSpellingsAndNullClearsIt() {
+        assertEquals(TaskSize.TASK_SIZE_XL, arguments(Map.of("task_size", "XL")).taskSize("task_size").orElseThrow());
+        Map<String, Object> cleared = new HashMap<>();
+        cleared.put("task_size", null);
+        assertEquals(TaskSize.TASK_SIZE_UNSPECIFIED, arguments(cleared).taskSize("task_size").orElseThrow());
+        assertTrue(arguments(Map.of()).taskSize("task_size").isEmpty());
+        for (String bad : Arrays.asList("xl", "Xs", "\u017F", "x\u017F", " M", "XXL")) {
+            assertTrue(refused(() -> arguments(Map.of("task_size", bad)).taskSize("task_size")).contains("is not a task size"),
+                    bad);
+        }
+    }
+
+    @Test
+    void statusesBecomeOneSentenceForTheCaller() {
+        assertEquals(ToolCalls.UNAVAILABLE, ToolCalls.message(Status.UNAVAILABLE.withDescription("io exception"), "t"));
+        assertEquals("Knowledge service did not answer in time, retry later.",
+                ToolCalls.message(Status.DEADLINE_EXCEEDED, "t"));
+        assertEquals("scope 'a:b' does not exist.", ToolCalls.message(Status.NOT_FOUND.withDescription("scope 'a:b' does not exist."), "t"));
+        assertEquals("t failed (ABORTED); retry later.", ToolCalls.message(Status.ABORTED, "t"));
+        assertEquals("Knowledge service could not run t (UNIMPLEMENTED); retry later.",
+                ToolCalls.message(Status.UNIMPLEMENTED.withDescription("Method not found: x"), "t"));
+    }
+}
