@@ -4,49 +4,88 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 
 import dev.kaizen.api.v1.ConfigServiceGrpc;
 import dev.kaizen.api.v1.KnowledgeServiceGrpc;
 import dev.kaizen.api.v1.NamespaceServiceGrpc;
 import dev.kaizen.api.v1.ScopeServiceGrpc;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ForwardingClientCall;
+import io.grpc.ForwardingClientCallListener;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.Status;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
 
 /**
- * The gateway's gRPC client of knowledge-service: one channel to a {@code dns:///} target with
+ * The gateway's gRPC client of knowledge-service: a channel to a {@code dns:///} target with
  * client-side round-robin over every address the name resolves to, a deadline on every call, and
- * read-only calls retried on UNAVAILABLE with exponential backoff. Stubs are handed out per call so
- * each gets a fresh deadline.
+ * the RPCs the protos mark free of side effects retried on UNAVAILABLE with exponential backoff.
+ * Stubs are handed out per call so each gets a fresh deadline.
+ * <p>
+ * A watchdog keeps a wedged connection from lasting: when {@value #TIMEOUTS_BEFORE_CHECK} calls in a
+ * row run out of time, it asks knowledge-service's health over a new connection, and if the service
+ * answers SERVING there, the new connection replaces the old one.
  */
 final class KnowledgeServiceClient implements AutoCloseable {
-    /** Read-only RPCs: safe to retry. Everything that writes is tried once. */
-    private static final List<Map<String, Object>> READ_ONLY = List.of(
-            method("kaizen.v1.NamespaceService", "ListNamespaces"),
-            method("kaizen.v1.KnowledgeService", "GetKnowledge"),
-            method("kaizen.v1.KnowledgeService", "GetTaskContext"),
-            method("kaizen.v1.ConfigService", "ListConfig"),
-            method("grpc.health.v1.Health", "Check"));
+    static final int TIMEOUTS_BEFORE_CHECK = 3;
+    private static final System.Logger LOG = System.getLogger(KnowledgeServiceClient.class.getName());
+    private static final Duration HEALTH_DEADLINE = Duration.ofSeconds(2);
 
-    private final ManagedChannel channel;
+    private final String target;
     private final Duration deadline;
+    private final AtomicInteger timeoutsInARow = new AtomicInteger();
+    private final AtomicBoolean checking = new AtomicBoolean();
+    private volatile ManagedChannel channel;
+    /** What the stubs call: the current channel, watched. */
+    private final Channel calls = new Channel() {
+        @Override
+        public <Q, R> ClientCall<Q, R> newCall(MethodDescriptor<Q, R> method, CallOptions options) {
+            return new Watched<>(channel.newCall(method, options));
+        }
+
+        @Override
+        public String authority() {
+            return channel.authority();
+        }
+    };
 
     KnowledgeServiceClient(String target, Duration deadline) {
+        this.target = target;
         this.deadline = deadline;
-        this.channel = ManagedChannelBuilder.forTarget(target)
+        this.channel = connect(target);
+    }
+
+    private static ManagedChannel connect(String target) {
+        return ManagedChannelBuilder.forTarget(target)
                 .usePlaintext()
                 .defaultServiceConfig(serviceConfig())
                 .enableRetry()
                 .build();
     }
 
+    /** Round-robin, and retries on UNAVAILABLE for every RPC whose proto says it has no side effects. */
     private static Map<String, Object> serviceConfig() {
+        List<Map<String, Object>> safe = Stream.of(NamespaceServiceGrpc.getServiceDescriptor(),
+                        ScopeServiceGrpc.getServiceDescriptor(), KnowledgeServiceGrpc.getServiceDescriptor(),
+                        ConfigServiceGrpc.getServiceDescriptor(), HealthGrpc.getServiceDescriptor())
+                .flatMap(service -> service.getMethods().stream())
+                .filter(method -> method.isSafe() || method.getServiceName().equals(HealthGrpc.SERVICE_NAME))
+                .map(method -> Map.<String, Object>of("service", method.getServiceName(), "method", method.getBareMethodName()))
+                .toList();
         return Map.of(
                 "loadBalancingConfig", List.of(Map.of("round_robin", Map.of())),
                 "methodConfig", List.of(Map.of(
-                        "name", READ_ONLY,
+                        "name", safe,
                         "retryPolicy", Map.of(
                                 "maxAttempts", 3.0,
                                 "initialBackoff", "0.1s",
@@ -55,36 +94,35 @@ final class KnowledgeServiceClient implements AutoCloseable {
                                 "retryableStatusCodes", List.of("UNAVAILABLE")))));
     }
 
-    private static Map<String, Object> method(String service, String method) {
-        return Map.of("service", service, "method", method);
-    }
-
     NamespaceServiceGrpc.NamespaceServiceBlockingStub namespaces() {
-        return NamespaceServiceGrpc.newBlockingStub(channel).withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
+        return NamespaceServiceGrpc.newBlockingStub(calls).withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     ScopeServiceGrpc.ScopeServiceBlockingStub scopes() {
-        return ScopeServiceGrpc.newBlockingStub(channel).withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
+        return ScopeServiceGrpc.newBlockingStub(calls).withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     KnowledgeServiceGrpc.KnowledgeServiceBlockingStub knowledge() {
-        return KnowledgeServiceGrpc.newBlockingStub(channel).withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
+        return KnowledgeServiceGrpc.newBlockingStub(calls).withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     ConfigServiceGrpc.ConfigServiceBlockingStub config() {
-        return ConfigServiceGrpc.newBlockingStub(channel).withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
+        return ConfigServiceGrpc.newBlockingStub(calls).withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** Whether knowledge-service answers its health check as SERVING, within a short deadline. */
     boolean serviceAnswers() {
         try {
-            return HealthGrpc.newBlockingStub(channel).withDeadlineAfter(Math.min(deadline.toMillis(), 2000),
-                            TimeUnit.MILLISECONDS)
-                    .check(HealthCheckRequest.getDefaultInstance()).getStatus() == HealthCheckResponse.ServingStatus.SERVING;
+            return serving(calls);
         } catch (RuntimeException e) {
             reconnectNow();
             return false;
         }
+    }
+
+    private static boolean serving(Channel channel) {
+        return HealthGrpc.newBlockingStub(channel).withDeadlineAfter(HEALTH_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+                .check(HealthCheckRequest.getDefaultInstance()).getStatus() == HealthCheckResponse.ServingStatus.SERVING;
     }
 
     /**
@@ -95,16 +133,67 @@ final class KnowledgeServiceClient implements AutoCloseable {
         channel.resetConnectBackoff();
     }
 
+    /** Counts calls that ran out of time in a row; any other outcome ends the run. */
+    private void finished(Status status) {
+        if (status.getCode() != Status.Code.DEADLINE_EXCEEDED) {
+            timeoutsInARow.set(0);
+        } else if (timeoutsInARow.incrementAndGet() >= TIMEOUTS_BEFORE_CHECK && checking.compareAndSet(false, true)) {
+            Thread.ofVirtual().name("knowledge-service-watchdog").start(this::checkConnection);
+        }
+    }
+
+    private void checkConnection() {
+        ManagedChannel fresh = connect(target);
+        try {
+            if (serving(fresh)) {
+                ManagedChannel wedged = channel;
+                channel = fresh;
+                fresh = null;
+                wedged.shutdownNow();
+                LOG.log(System.Logger.Level.WARNING, "{0} calls in a row to knowledge-service ran out of time while it "
+                        + "answered its health check on a new connection: the old connection is replaced",
+                        timeoutsInARow.get());
+            }
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.DEBUG, "knowledge-service does not answer on a new connection either", e);
+        } finally {
+            if (fresh != null) {
+                fresh.shutdownNow();
+            }
+            timeoutsInARow.set(0);
+            checking.set(false);
+        }
+    }
+
     @Override
     public void close() {
-        channel.shutdown();
+        ManagedChannel current = channel;
+        current.shutdown();
         try {
-            if (!channel.awaitTermination(5, TimeUnit.SECONDS)) {
-                channel.shutdownNow();
+            if (!current.awaitTermination(5, TimeUnit.SECONDS)) {
+                current.shutdownNow();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            channel.shutdownNow();
+            current.shutdownNow();
+        }
+    }
+
+    /** A call whose outcome the watchdog counts. */
+    private final class Watched<Q, R> extends ForwardingClientCall.SimpleForwardingClientCall<Q, R> {
+        Watched(ClientCall<Q, R> call) {
+            super(call);
+        }
+
+        @Override
+        public void start(Listener<R> listener, Metadata headers) {
+            super.start(new ForwardingClientCallListener.SimpleForwardingClientCallListener<>(listener) {
+                @Override
+                public void onClose(Status status, Metadata trailers) {
+                    finished(status);
+                    super.onClose(status, trailers);
+                }
+            }, headers);
         }
     }
 }

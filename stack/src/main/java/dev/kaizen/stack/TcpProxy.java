@@ -12,13 +12,15 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A TCP proxy on a loopback port that a test can cut and reconnect, to make a real server look
- * down (connections refused, open ones broken) and back up, without stopping it.
+ * down (connections refused, open ones broken) and back up, without stopping it; or freeze, so the
+ * connections open now stop carrying bytes (as a wedged connection does) while new ones work.
  */
 public final class TcpProxy implements AutoCloseable {
     private final String targetHost;
     private final int targetPort;
     private final int port;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+    private final Set<Socket> frozen = ConcurrentHashMap.newKeySet();
     private volatile ServerSocket listener;
 
     public TcpProxy(String targetHost, int targetPort) throws IOException {
@@ -43,6 +45,11 @@ public final class TcpProxy implements AutoCloseable {
             socket.close();
         }
         open.clear();
+    }
+
+    /** The connections open now keep their sockets but carry no more bytes; new connections work. */
+    public void freeze() {
+        frozen.addAll(open);
     }
 
     /** Accepts connections again, on the same port. */
@@ -76,8 +83,15 @@ public final class TcpProxy implements AutoCloseable {
     private void pipe(Socket from, Socket to) {
         Thread.ofVirtual().start(() -> {
             try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
-                in.transferTo(out);
-            } catch (IOException e) {
+                byte[] buffer = new byte[16384];
+                for (int read = in.read(buffer); read >= 0; read = in.read(buffer)) {
+                    while (frozen.contains(from) && !from.isClosed()) {
+                        Thread.sleep(10);
+                    }
+                    out.write(buffer, 0, read);
+                    out.flush();
+                }
+            } catch (IOException | InterruptedException e) {
                 // connection broken
             } finally {
                 try {
@@ -88,6 +102,8 @@ public final class TcpProxy implements AutoCloseable {
                 }
                 open.remove(from);
                 open.remove(to);
+                frozen.remove(from);
+                frozen.remove(to);
             }
         });
     }
