@@ -16,6 +16,7 @@ WORKDIR /build
 COPY pom.xml ./
 COPY proto/pom.xml proto/
 COPY database/pom.xml database/
+COPY server/pom.xml server/
 COPY stack/pom.xml stack/
 COPY knowledge-service/pom.xml knowledge-service/
 COPY mcp-gateway/pom.xml mcp-gateway/
@@ -23,6 +24,7 @@ COPY launcher/pom.xml launcher/
 COPY system-tests/pom.xml system-tests/
 RUN mvn -B -q -pl knowledge-service,mcp-gateway -am dependency:go-offline
 COPY proto/ proto/
+COPY server/ server/
 
 # knowledge-service needs the schema, and its tests' PostgreSQL (test sources compile even with -DskipTests).
 FROM sources AS build-knowledge-service
@@ -31,7 +33,7 @@ COPY stack/ stack/
 COPY knowledge-service/ knowledge-service/
 RUN mvn -B -q -pl knowledge-service -am package -DskipTests
 
-# mcp-gateway needs only the API.
+# mcp-gateway needs only the API and the server basics.
 FROM sources AS build-mcp-gateway
 COPY mcp-gateway/ mcp-gateway/
 RUN mvn -B -q -pl mcp-gateway -am package -DskipTests

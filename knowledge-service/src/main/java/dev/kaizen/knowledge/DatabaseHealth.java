@@ -3,12 +3,12 @@ package dev.kaizen.knowledge;
 import java.time.Duration;
 import java.util.List;
 
+import dev.kaizen.server.Servers;
 import io.grpc.BindableService;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.helidon.health.HealthCheck;
 import io.helidon.health.HealthCheckResponse;
-import io.helidon.health.HealthCheckType;
 
 /**
  * Readiness of knowledge-service: ready while PostgreSQL answers and the service is not shutting
@@ -60,26 +60,11 @@ final class DatabaseHealth implements AutoCloseable {
 
     /** The HTTP readiness check (/observe/health/ready). */
     HealthCheck readiness() {
-        return new HealthCheck() {
-            @Override
-            public HealthCheckType type() {
-                return HealthCheckType.READINESS;
-            }
-
-            @Override
-            public String name() {
-                return "database";
-            }
-
-            @Override
-            public HealthCheckResponse call() {
-                return HealthCheckResponse.builder()
-                        .status(ready())
-                        .detail("database", databaseAnswers ? "answers" : "unreachable")
-                        .detail("stopping", stopping)
-                        .build();
-            }
-        };
+        return Servers.readiness("database", () -> HealthCheckResponse.builder()
+                .status(ready())
+                .detail("database", databaseAnswers ? "answers" : "unreachable")
+                .detail("stopping", stopping)
+                .build());
     }
 
     /** The grpc.health.v1.Health service. */

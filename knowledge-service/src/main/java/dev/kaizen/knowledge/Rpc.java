@@ -36,7 +36,8 @@ import io.grpc.stub.StreamObserver;
  * logs and never answers, and the caller waits for its deadline.
  */
 final class Rpc {
-    private static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
+    /** A message as its bytes, unparsed. */
+    static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
         @Override
         public InputStream stream(byte[] value) {
             return new ByteArrayInputStream(value);

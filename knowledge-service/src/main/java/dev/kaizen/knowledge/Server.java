@@ -4,16 +4,12 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
+import dev.kaizen.server.Servers;
 import io.grpc.ServerServiceDefinition;
-import io.helidon.common.socket.SocketOptions;
 import io.helidon.config.Config;
-import io.helidon.config.ConfigSources;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.grpc.GrpcReflectionFeature;
 import io.helidon.webserver.grpc.GrpcRouting;
-import io.helidon.webserver.observe.ObserveFeature;
-import io.helidon.webserver.observe.health.HealthObserver;
-import io.helidon.webserver.observe.metrics.MetricsObserver;
 
 /**
  * knowledge-service, composed: PostgreSQL (pool, migrations, health), the four kaizen.v1 gRPC
@@ -21,8 +17,6 @@ import io.helidon.webserver.observe.metrics.MetricsObserver;
  * admin port (/observe/health/live, /observe/health/ready, /observe/metrics).
  */
 public final class Server {
-    /** The socket that serves health and metrics, apart from the gRPC API. */
-    public static final String ADMIN_SOCKET = "admin";
     /** The classpath resource with every setting's default. */
     public static final String DEFAULTS = "knowledge-service.yaml";
     private static final System.Logger LOG = System.getLogger(Server.class.getName());
@@ -37,18 +31,9 @@ public final class Server {
         this.server = server;
     }
 
-    /**
-     * The service's configuration: {@code overrides} (for tests and tools), then environment
-     * variables ({@code DB_POOL_SIZE} for {@code db.pool.size}), then system properties, then the
-     * defaults in {@value #DEFAULTS}, the one place they are written.
-     */
+    /** The service's configuration: {@code overrides}, environment variables, then {@value #DEFAULTS}. */
     public static Config config(Map<String, String> overrides) {
-        return Config.builder()
-                .disableEnvironmentVariablesSource()
-                .disableSystemPropertiesSource()
-                .sources(List.of(() -> ConfigSources.create(overrides).build(), ConfigSources::environmentVariables,
-                        () -> ConfigSources.systemProperties().build(), () -> ConfigSources.classpath(DEFAULTS).build()))
-                .build();
+        return Servers.config(DEFAULTS, overrides);
     }
 
     /** Connects to PostgreSQL, applies pending migrations and starts serving. */
@@ -70,34 +55,16 @@ public final class Server {
         services.forEach(service -> grpc.service(Rpc.protoFile(service), () -> service));
         grpc.service(health.grpcService());
 
-        Config server = config.get("server");
-        WebServer webServer = WebServer.builder()
-                .config(server)
-                .shutdownHook(false)
-                .featuresDiscoverServices(false)
-                // small gRPC frames must not wait for Nagle's algorithm (40 ms per call otherwise)
-                .connectionOptions(SocketOptions.builder().tcpNoDelay(true).build())
-                .shutdownGracePeriod(config.get("shutdown.grace").as(Duration.class).get())
+        WebServer webServer = Servers.webServer(config, health.readiness())
                 .addRouting(grpc)
-                .putSocket(ADMIN_SOCKET, socket -> socket
-                        .host(server.get("host").asString().get())
-                        .port(config.get("admin.port").asInt().get()))
                 .addFeature(GrpcReflectionFeature.builder()
                         .enabled(true)
                         .addSocket(WebServer.DEFAULT_SOCKET_NAME)
                         .build())
-                .addFeature(ObserveFeature.builder()
-                        .sockets(List.of(ADMIN_SOCKET))
-                        .addObserver(HealthObserver.builder()
-                                .details(true)
-                                .addCheck(health.readiness())
-                                .build())
-                        .addObserver(MetricsObserver.create())
-                        .build())
                 .build()
                 .start();
         LOG.log(System.Logger.Level.INFO, "knowledge-service serving gRPC on port {0}, health and metrics on port {1}",
-                String.valueOf(webServer.port()), String.valueOf(webServer.port(ADMIN_SOCKET)));
+                String.valueOf(webServer.port()), String.valueOf(webServer.port(Servers.ADMIN_SOCKET)));
         return new Server(database, health, webServer);
     }
 
@@ -106,7 +73,7 @@ public final class Server {
     }
 
     public int adminPort() {
-        return server.port(ADMIN_SOCKET);
+        return server.port(Servers.ADMIN_SOCKET);
     }
 
     /**

@@ -1,9 +1,5 @@
 package dev.kaizen.knowledge;
 
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
@@ -24,24 +20,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Requests whose bytes are not a message, as a broken or hostile client sends them: answered at once. */
 class UnreadableRequestTest extends ServiceTest {
-    private static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
-        @Override
-        public InputStream stream(byte[] value) {
-            return new ByteArrayInputStream(value);
-        }
-
-        @Override
-        public byte[] parse(InputStream stream) {
-            try {
-                return stream.readAllBytes();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-    };
-
     private static Status send(MethodDescriptor<?, ?> method, byte[] request) {
-        MethodDescriptor<byte[], byte[]> raw = method.toBuilder(BYTES, BYTES).build();
+        MethodDescriptor<byte[], byte[]> raw = method.toBuilder(Rpc.BYTES, Rpc.BYTES).build();
         Instant start = Instant.now();
         StatusRuntimeException refused = assertThrows(StatusRuntimeException.class, () -> ClientCalls.blockingUnaryCall(
                 service.channel, raw, CallOptions.DEFAULT.withDeadlineAfter(20, TimeUnit.SECONDS), request));

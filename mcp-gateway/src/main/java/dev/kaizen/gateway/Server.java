@@ -5,15 +5,10 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
-import io.helidon.common.socket.SocketOptions;
+import dev.kaizen.server.Servers;
 import io.helidon.config.Config;
-import io.helidon.config.ConfigSources;
 import io.helidon.health.HealthCheckResponse;
-import io.helidon.health.HealthCheckType;
 import io.helidon.webserver.WebServer;
-import io.helidon.webserver.observe.ObserveFeature;
-import io.helidon.webserver.observe.health.HealthObserver;
-import io.helidon.webserver.observe.metrics.MetricsObserver;
 import io.modelcontextprotocol.json.McpJsonDefaults;
 import io.modelcontextprotocol.json.McpJsonMapper;
 import io.modelcontextprotocol.server.McpStatelessSyncServer;
@@ -24,7 +19,6 @@ import io.modelcontextprotocol.server.McpStatelessSyncServer;
  * admin port (/observe/health/live, /observe/health/ready, /observe/metrics).
  */
 public final class Server {
-    public static final String ADMIN_SOCKET = "admin";
     /** The classpath resource with every setting's default. */
     public static final String DEFAULTS = "mcp-gateway.yaml";
     private static final System.Logger LOG = System.getLogger(Server.class.getName());
@@ -39,18 +33,9 @@ public final class Server {
         this.server = server;
     }
 
-    /**
-     * The gateway's configuration: {@code overrides} (for tests and tools), then environment
-     * variables ({@code SERVICE_TARGET} for {@code service.target}), then system properties, then
-     * the defaults in {@value #DEFAULTS}, the one place they are written.
-     */
+    /** The gateway's configuration: {@code overrides}, environment variables, then {@value #DEFAULTS}. */
     public static Config config(Map<String, String> overrides) {
-        return Config.builder()
-                .disableEnvironmentVariablesSource()
-                .disableSystemPropertiesSource()
-                .sources(List.of(() -> ConfigSources.create(overrides).build(), ConfigSources::environmentVariables,
-                        () -> ConfigSources.systemProperties().build(), () -> ConfigSources.classpath(DEFAULTS).build()))
-                .build();
+        return Servers.config(DEFAULTS, overrides);
     }
 
     public static Server start(Config config) {
@@ -61,33 +46,15 @@ public final class Server {
                 list(config, "mcp.tokens"));
         McpStatelessSyncServer mcp = McpServers.stateless(transport, json, new ToolCalls(kaizen, json), KaizenTools.all());
 
-        Config server = config.get("server");
-        WebServer webServer = WebServer.builder()
-                .config(server)
-                .shutdownHook(false)
-                .featuresDiscoverServices(false)
-                .connectionOptions(SocketOptions.builder().tcpNoDelay(true).build())
+        WebServer webServer = Servers.webServer(config, Servers.readiness("knowledge-service",
+                        () -> HealthCheckResponse.builder().status(kaizen.serviceAnswers()).build()))
                 .maxPayloadSize(config.get("mcp.body.limit").asLong().get())
-                .shutdownGracePeriod(config.get("shutdown.grace").as(Duration.class).get())
                 .routing(routing -> routing.register(transport))
-                .putSocket(ADMIN_SOCKET, socket -> socket
-                        .host(server.get("host").asString().get())
-                        .port(config.get("admin.port").asInt().get()))
-                .addFeature(ObserveFeature.builder()
-                        .sockets(List.of(ADMIN_SOCKET))
-                        .addObserver(HealthObserver.builder()
-                                .details(true)
-                                .addCheck(() -> HealthCheckResponse.builder()
-                                        .status(kaizen.serviceAnswers())
-                                        .build(), HealthCheckType.READINESS, "knowledge-service")
-                                .build())
-                        .addObserver(MetricsObserver.create())
-                        .build())
                 .build()
                 .start();
         LOG.log(System.Logger.Level.INFO, "mcp-gateway serving MCP on http://{0}:{1}{2}, health and metrics on port {3}",
-                server.get("host").asString().get(), String.valueOf(webServer.port()),
-                StreamableHttpTransport.ENDPOINT, String.valueOf(webServer.port(ADMIN_SOCKET)));
+                config.get("server.host").asString().get(), String.valueOf(webServer.port()),
+                StreamableHttpTransport.ENDPOINT, String.valueOf(webServer.port(Servers.ADMIN_SOCKET)));
         return new Server(kaizen, mcp, webServer);
     }
 
@@ -106,7 +73,7 @@ public final class Server {
     }
 
     public int adminPort() {
-        return server.port(ADMIN_SOCKET);
+        return server.port(Servers.ADMIN_SOCKET);
     }
 
     /** Stops gracefully: no new connections, calls in flight finish within the grace period, then the channel closes. */

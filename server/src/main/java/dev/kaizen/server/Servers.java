@@ -1,0 +1,86 @@
+package dev.kaizen.server;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+import io.helidon.common.socket.SocketOptions;
+import io.helidon.config.Config;
+import io.helidon.config.ConfigSources;
+import io.helidon.health.HealthCheck;
+import io.helidon.health.HealthCheckResponse;
+import io.helidon.health.HealthCheckType;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.WebServerConfig;
+import io.helidon.webserver.observe.ObserveFeature;
+import io.helidon.webserver.observe.health.HealthObserver;
+import io.helidon.webserver.observe.metrics.MetricsObserver;
+
+/** How each Kaizen service reads its configuration and builds its web server: the same way, written once. */
+public final class Servers {
+    /** The socket that serves health and metrics, apart from the service's API. */
+    public static final String ADMIN_SOCKET = "admin";
+
+    private Servers() {
+    }
+
+    /**
+     * A service's configuration: {@code overrides} (for tests and tools), then environment variables
+     * ({@code DB_POOL_SIZE} for {@code db.pool.size}), then system properties, then the defaults in
+     * the classpath resource {@code defaults}, the one place they are written.
+     */
+    public static Config config(String defaults, Map<String, String> overrides) {
+        return Config.builder()
+                .disableEnvironmentVariablesSource()
+                .disableSystemPropertiesSource()
+                .sources(List.of(() -> ConfigSources.create(overrides).build(), ConfigSources::environmentVariables,
+                        () -> ConfigSources.systemProperties().build(), () -> ConfigSources.classpath(defaults).build()))
+                .build();
+    }
+
+    /** A readiness check named {@code name} that answers what {@code check} says. */
+    public static HealthCheck readiness(String name, Supplier<HealthCheckResponse> check) {
+        return new HealthCheck() {
+            @Override
+            public HealthCheckType type() {
+                return HealthCheckType.READINESS;
+            }
+
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public HealthCheckResponse call() {
+                return check.get();
+            }
+        };
+    }
+
+    /**
+     * A web server on {@code server.host}/{@code server.port}, with {@code admin.port} serving
+     * /observe/health/live, /observe/health/ready (answered by {@code readiness}) and Prometheus
+     * metrics at /observe/metrics, small frames sent at once, and calls in flight given
+     * {@code shutdown.grace} on stop. The service adds its own routing.
+     */
+    public static WebServerConfig.Builder webServer(Config config, HealthCheck readiness) {
+        Config server = config.get("server");
+        return WebServer.builder()
+                .config(server)
+                .shutdownHook(false)
+                .featuresDiscoverServices(false)
+                // small frames must not wait for Nagle's algorithm (40 ms per call otherwise)
+                .connectionOptions(SocketOptions.builder().tcpNoDelay(true).build())
+                .shutdownGracePeriod(config.get("shutdown.grace").as(Duration.class).get())
+                .putSocket(ADMIN_SOCKET, socket -> socket
+                        .host(server.get("host").asString().get())
+                        .port(config.get("admin.port").asInt().get()))
+                .addFeature(ObserveFeature.builder()
+                        .sockets(List.of(ADMIN_SOCKET))
+                        .addObserver(HealthObserver.builder().details(true).addCheck(readiness).build())
+                        .addObserver(MetricsObserver.create())
+                        .build());
+    }
+}
