@@ -84,6 +84,8 @@ final class ConfigService implements BindableService {
             Sql.update(tx, """
                     UPDATE knowledge k SET search_vector = knowledge_search_vector(t.context, t.content)
                     FROM knowledge_text t WHERE t.knowledge_id = k.id""");
+            // the lexemes changed, so the statistics the search weighs them by must too
+            SearchStatistics.refresh(tx);
         }
     }
 

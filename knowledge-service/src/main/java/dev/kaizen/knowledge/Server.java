@@ -12,7 +12,7 @@ import io.helidon.webserver.grpc.GrpcReflectionFeature;
 import io.helidon.webserver.grpc.GrpcRouting;
 
 /**
- * knowledge-service, composed: PostgreSQL (pool, migrations, health), the four kaizen.v1 gRPC
+ * knowledge-service, composed: PostgreSQL (pool, migrations, health, the search's statistics), the four kaizen.v1 gRPC
  * services with health and reflection on the gRPC port, and health and Prometheus metrics on the
  * admin port (/observe/health/live, /observe/health/ready, /observe/metrics).
  */
@@ -23,11 +23,13 @@ public final class Server {
 
     private final Database database;
     private final DatabaseHealth health;
+    private final SearchStatistics statistics;
     private final WebServer server;
 
-    private Server(Database database, DatabaseHealth health, WebServer server) {
+    private Server(Database database, DatabaseHealth health, SearchStatistics statistics, WebServer server) {
         this.database = database;
         this.health = health;
+        this.statistics = statistics;
         this.server = server;
     }
 
@@ -65,7 +67,9 @@ public final class Server {
                 .start();
         LOG.log(System.Logger.Level.INFO, "knowledge-service serving gRPC on port {0}, health and metrics on port {1}",
                 String.valueOf(webServer.port()), String.valueOf(webServer.port(Servers.ADMIN_SOCKET)));
-        return new Server(database, health, webServer);
+        SearchStatistics statistics = new SearchStatistics(database,
+                config.get("search-statistics.interval").as(Duration.class).get());
+        return new Server(database, health, statistics, webServer);
     }
 
     public int grpcPort() {
@@ -84,6 +88,7 @@ public final class Server {
         health.stopping();
         server.stop();
         health.close();
+        statistics.close();
         database.close();
         LOG.log(System.Logger.Level.INFO, "knowledge-service stopped");
     }

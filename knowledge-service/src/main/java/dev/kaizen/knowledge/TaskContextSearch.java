@@ -1,116 +1,185 @@
 package dev.kaizen.knowledge;
 
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.stream.Collectors;
-import java.util.stream.IntStream;
 
-import dev.kaizen.api.Rules;
 import dev.kaizen.api.v1.GetTaskContextResponse;
-import dev.kaizen.api.v1.ScopeContext;
 import dev.kaizen.api.v1.TaskContextEntry;
 import io.helidon.dbclient.DbExecute;
 import io.helidon.dbclient.DbRow;
 
 /**
- * The task-context search: the union of several full-text queries over a scope's ancestors, ranked
- * by ts_rank, grouped by scope. One statement: it reads the search settings, walks the ancestors,
- * ORs the queries into one tsquery so the GIN index is scanned once, ranks each match once by its
- * best query, keeps the best {@code search.max_results} above the threshold, and only then reads
- * their content.
+ * The task-context search: BM25F-style ranking over a scope's ancestors, in one statement. The
+ * design, its settings and the figures behind it are in the README ("How search ranks"); in short:
+ * <ul>
+ *     <li>Each query's keywords become lexemes in {@code search.language} (quoted by the SQL, so a
+ *     keyword is never an operator; stop words drop out, and a query of stop words only is empty).</li>
+ *     <li>A word scores idf x tf / (tf + k1); tf adds the context (label A), the content's first
+ *     sentence, its "lead" (label C), and the rest of the content (label B), each weighted by its
+ *     setting and normalised by the entry's length in that field. The idf comes from a statistics
+ *     snapshot that {@link SearchStatistics} refreshes in the background, never per write.</li>
+ *     <li>Relevance is 0 to 1: an entry holding every word of a query scores 0.5 or more, a partial
+ *     match below 0.5; an entry keeps its best score over the queries; those under
+ *     {@code search.relevance_threshold} are dropped, at most {@code search.max_results} kept, best
+ *     first, and among equal relevance the nearer scope first.</li>
+ *     <li>Candidates come in tiers, each a GIN scan that stops at {@code search.candidate_limit}
+ *     rows, the next tier read only while fewer than max_results entries were found: every word of
+ *     a query in context or lead; every word anywhere; then partial matches, through the words that
+ *     can reach the threshold on their own (so very common words are ranked only within what rarer
+ *     words select). The cost follows the answer, not the number of matches.</li>
+ * </ul>
  */
 final class TaskContextSearch {
     /** Deeper inheritance than this is not followed; it guards against pathological graphs. */
     private static final int MAX_DEPTH = 100;
-
-    /**
-     * One ts_rank per query, written out for the most queries a search may have: GREATEST over
-     * them is the entry's best score, computed once per matching row (a missing query is NULL,
-     * which ts_rank and GREATEST skip).
-     */
-    private static final String BEST_RANK = IntStream.rangeClosed(1, Rules.QUERIES_MAX)
-            .mapToObj(i -> "ts_rank(s.weights, k.search_vector, query.each_query[" + i + "])")
-            .collect(Collectors.joining(",\n                            ", "greatest(", ")"));
 
     private static final String SEARCH = """
             WITH RECURSIVE
             ancestor (id, depth) AS (
                 SELECT ?::bigint, 0
                 UNION
-                SELECT p.parent_id, a.depth + 1
-                FROM ancestor a JOIN scope_parent p ON p.scope_id = a.id
-                WHERE a.depth < %d
-            ),
+                SELECT p.parent_id, a.depth + 1 FROM ancestor a JOIN scope_parent p ON p.scope_id = a.id
+                WHERE a.depth < %1$d),
             scopes AS (SELECT id, min(depth) AS depth FROM ancestor GROUP BY id),
-            settings AS (
+            settings AS MATERIALIZED (
                 SELECT max(value) FILTER (WHERE key = 'search.language')::regconfig AS language,
-                       max(value) FILTER (WHERE key = 'search.relevance_threshold')::real AS threshold,
+                       max(value) FILTER (WHERE key = 'search.relevance_threshold')::float8 AS threshold,
                        max(value) FILTER (WHERE key = 'search.max_results')::integer AS max_results,
-                       ARRAY[0.1, 0.2,
-                             max(value) FILTER (WHERE key = 'search.content_weight')::real,
-                             max(value) FILTER (WHERE key = 'search.context_weight')::real]::real[] AS weights
-                FROM config
-            ),
-            query AS (
-                -- plainto_tsquery: keywords are plain words, never operators ('-word' is not NOT)
-                SELECT array_agg(q.tsquery) AS each_query, tsquery_or_all(q.tsquery) AS any_query
-                FROM settings s, unnest(?::text[]) AS text,
-                     LATERAL plainto_tsquery(s.language, text) AS q (tsquery)
-            ),
+                       max(value) FILTER (WHERE key = 'search.context_weight')::float8 AS w_context,
+                       max(value) FILTER (WHERE key = 'search.lead_weight')::float8 AS w_lead,
+                       max(value) FILTER (WHERE key = 'search.content_weight')::float8 AS w_content,
+                       max(value) FILTER (WHERE key = 'search.bm25_k1')::float8 AS k1,
+                       max(value) FILTER (WHERE key = 'search.bm25_b')::float8 AS b,
+                       max(value) FILTER (WHERE key = 'search.candidate_limit')::integer AS cap
+                FROM config),
+            corpus AS MATERIALIZED (
+                SELECT coalesce(max(entries), 0) AS entries, coalesce(max(avg_context), 1) AS avg_context,
+                       coalesce(max(avg_lead), 1) AS avg_lead, coalesce(max(avg_content), 1) AS avg_content
+                FROM search_corpus_stat),
+            -- one row per (query, lexeme), with the lexeme's idf and share of its query's idf
+            terms AS MATERIALIZED (
+                SELECT t.*, t.idf / sum(t.idf) OVER w AS share, count(*) OVER w AS n_terms, sum(t.idf) OVER w AS idf_sum,
+                       (quote_literal(t.lexeme) || ':A')::tsquery AS tsq_a, (quote_literal(t.lexeme) || ':C')::tsquery AS tsq_c
+                FROM (SELECT q.i AS query_no, l.lexeme, quote_literal(l.lexeme)::tsquery AS tsq,
+                             ln(1 + (c.entries - d.df + 0.5) / (d.df + 0.5)) AS idf
+                      FROM settings s, corpus c, unnest(?::text[]) WITH ORDINALITY AS q (text, i),
+                           unnest(to_tsvector(s.language, q.text)) AS l
+                           LEFT JOIN search_term_stat st ON st.lexeme = l.lexeme,
+                           LATERAL (SELECT least(coalesce(st.df, 0), c.entries) AS df) d) t
+                WINDOW w AS (PARTITION BY t.query_no)),
+            -- partial matches worth reading: a word whose share can reach the threshold alone, or two words of 3+
+            pairs AS (
+                SELECT a.query_no, tsquery_or_all(a.tsq && b.tsq) AS word_pairs
+                FROM terms a JOIN terms b ON a.query_no = b.query_no AND a.lexeme < b.lexeme, settings s
+                WHERE a.n_terms > 2 AND 0.5 * (a.share + b.share) >= s.threshold
+                GROUP BY a.query_no),
+            per_query AS MATERIALIZED (
+                SELECT t.query_no, max(t.n_terms) AS n_terms, max(t.idf_sum) AS idf_sum,
+                       tsquery_and_all(t.tsq) AS all_words,
+                       tsquery_or_all(t.tsq) FILTER (WHERE t.n_terms > 1 AND 0.5 * t.share >= s.threshold) AS single_words,
+                       (array_agg(p.word_pairs))[1] AS word_pairs
+                FROM terms t CROSS JOIN settings s LEFT JOIN pairs p ON p.query_no = t.query_no
+                GROUP BY t.query_no),
+            query AS MATERIALIZED (
+                SELECT (SELECT array_agg(all_words) FROM per_query) AS full_q,
+                       (SELECT array_agg(coalesce(single_words || word_pairs, single_words, word_pairs)) FROM per_query
+                        WHERE single_words IS NOT NULL OR word_pairs IS NOT NULL) AS part_q,
+                       (SELECT array_agg(id) FROM scopes) AS scope_ids,
+                       -- broad: the ancestors hold a quarter of the entries or more (snapshot)
+                       coalesce((SELECT sum(ss.entries) FROM search_scope_stat ss JOIN scopes USING (id))
+                                >= 0.25 * (SELECT entries FROM corpus), false) AS broad,
+                       ?::task_size AS task_size),
+            %2$s
+            %3$s
+            full_count AS MATERIALIZED (SELECT greatest((SELECT count(*) FROM t1), (SELECT count(*) FROM t2)) AS n),
+            %4$s
+            %5$s
+            -- per (candidate, word): in context? in lead? content tf (ts_rank of one word on B, 1 for one occurrence)
+            feat AS MATERIALIZED (
+                SELECT k.id, k.scope_id, t.query_no, t.idf, k.search_vector @@ t.tsq_a AS in_context,
+                       k.search_vector @@ t.tsq_c AS in_lead,
+                       ts_rank('{0,0,1,0}', k.search_vector, t.tsq) / 0.6079271 AS content_tf,
+                       k.len_context, k.len_lead, k.len_content
+                FROM knowledge k JOIN terms t ON k.search_vector @@ t.tsq
+                WHERE k.id IN (SELECT id FROM t1 UNION SELECT id FROM t2 UNION SELECT id FROM t3 UNION SELECT id FROM t4)),
+            weighted AS (
+                SELECT f.id, f.scope_id, f.query_no, f.idf, f.in_context, f.in_lead,
+                       s.w_context * f.in_context::int / (1 - s.b + s.b * f.len_context / c.avg_context)
+                     + s.w_lead * f.in_lead::int / (1 - s.b + s.b * f.len_lead / c.avg_lead)
+                     + s.w_content * f.content_tf / (1 - s.b + s.b * f.len_content / c.avg_content) AS tf
+                FROM feat f, settings s, corpus c),
+            entry_query AS (
+                SELECT f.id, f.scope_id, f.query_no, count(*) AS n, sum(f.idf * f.tf / (f.tf + s.k1)) AS bm25,
+                       count(*) FILTER (WHERE f.in_lead) AS n_lead, count(*) FILTER (WHERE f.in_context) AS n_context
+                FROM weighted f, settings s
+                GROUP BY f.id, f.scope_id, f.query_no),
+            -- 0.5 x [every word] + 0.5 x (BM25F + a bonus when all words are in the lead or all in the context) / its
+            -- most, over the query's idf; an entry keeps its best query
             ranked AS MATERIALIZED (
-                SELECT k.id, k.scope_id, %s AS relevance
-                FROM knowledge k, query, settings s
-                WHERE k.search_vector @@ query.any_query
-                  AND NOT k.suppressed
-                  AND k.scope_id = ANY ((SELECT array_agg(id) FROM scopes)::bigint[])
-                  AND (?::task_size IS NULL OR k.task_size IS NULL OR k.task_size >= ?::task_size)
-            ),
+                SELECT e.id, e.scope_id,
+                       max(0.5 * (e.n = pq.n_terms)::int + 0.5 * (e.bm25 + 0.2 * pq.idf_sum
+                           * (e.n_lead = pq.n_terms OR e.n_context = pq.n_terms)::int) / (1.2 * pq.idf_sum)) AS relevance
+                FROM entry_query e JOIN per_query pq ON pq.query_no = e.query_no
+                GROUP BY e.id, e.scope_id),
             best AS (
-                SELECT r.id, r.scope_id, r.relevance
-                FROM ranked r
+                SELECT r.id, r.scope_id, r.relevance, sc.depth
+                FROM ranked r JOIN scopes sc ON sc.id = r.scope_id
                 WHERE r.relevance >= (SELECT threshold FROM settings)
-                ORDER BY r.relevance DESC, r.id
-                LIMIT (SELECT max_results FROM settings)
-            )
-            SELECT b.id, t.content, b.relevance, qs.canonical AS scope, sc.depth
+                ORDER BY r.relevance DESC, sc.depth, r.id
+                LIMIT (SELECT max_results FROM settings))
+            SELECT b.id, t.content, b.relevance, qs.canonical AS scope, b.depth
             FROM best b
             JOIN knowledge_text t ON t.knowledge_id = b.id
-            JOIN scopes sc ON sc.id = b.scope_id
             JOIN qualified_scope qs ON qs.id = b.scope_id
-            ORDER BY b.relevance DESC, b.id
-            """.formatted(MAX_DEPTH, BEST_RANK);
+            ORDER BY b.relevance DESC, b.depth, b.id
+            """.formatted(MAX_DEPTH,
+            tier("t1", "ts_filter(k.search_vector, '{a,c}')", "full_q", "true", "(SELECT cap FROM settings)"),
+            tier("t2", "k.search_vector", "full_q", "(SELECT count(*) FROM t1) < (SELECT max_results FROM settings)",
+                    "(SELECT cap FROM settings)"),
+            tier("t3", "ts_filter(k.search_vector, '{a,c}')", "part_q",
+                    "(SELECT n FROM full_count) < (SELECT max_results FROM settings)", "(SELECT cap / 4 FROM settings)"),
+            tier("t4", "k.search_vector", "part_q",
+                    "(SELECT n FROM full_count) + (SELECT count(*) FROM t3) < (SELECT max_results FROM settings)",
+                    "(SELECT cap / 4 FROM settings)"));
 
     private TaskContextSearch() {
     }
 
     /**
-     * Searches the ancestors of {@code scopeId}. Results are grouped by scope: the scope itself
-     * first, then its ancestors nearer first (ties by name), {@code global:default} last; inside a
-     * group, best first.
+     * One tier of candidates: entries in the ancestors whose {@code vector} matches one of the
+     * {@code queries}, from a GIN scan that stops after {@code limit} rows, read only while
+     * {@code needed} holds. Written twice, and the statement runs one of them: when the ancestors
+     * hold a large share of all entries ("broad"), the scope is checked on the rows the text index
+     * returns ({@code IS TRUE} keeps the planner from combining it with the scope index); otherwise
+     * the text index is combined with the scope_id index, so rows outside the ancestors are never read.
+     * {@code vector} must be written as the GIN index's expression is.
      */
+    private static String tier(String name, String vector, String queries, String needed, String limit) {
+        return """
+                %1$s AS MATERIALIZED (
+                    (SELECT k.id FROM query q, knowledge k
+                     WHERE q.broad AND %4$s AND %2$s @@ ANY (q.%3$s) AND NOT k.suppressed
+                       AND (k.scope_id = ANY (q.scope_ids)) IS TRUE
+                       AND (q.task_size IS NULL OR k.task_size IS NULL OR k.task_size >= q.task_size)
+                     LIMIT %5$s)
+                    UNION ALL
+                    (SELECT k.id FROM query q, knowledge k
+                     WHERE NOT q.broad AND %4$s AND %2$s @@ ANY (q.%3$s) AND NOT k.suppressed
+                       AND k.scope_id = ANY (q.scope_ids)
+                       AND (q.task_size IS NULL OR k.task_size IS NULL OR k.task_size >= q.task_size)
+                     LIMIT %5$s)),""".formatted(name, vector, queries, needed, limit);
+    }
+
+    /** Searches the ancestors of {@code scopeId}: one list, best first. */
     static GetTaskContextResponse search(DbExecute db, long scopeId, List<String> queries, String taskSize) {
-        record Group(String scope, int depth, ScopeContext.Builder results) {
-        }
-        Map<String, Group> groups = new LinkedHashMap<>();
-        for (DbRow row : Sql.rows(db, SEARCH, scopeId, queries.toArray(String[]::new), taskSize, taskSize)) {
-            String scope = Sql.string(row, "scope");
-            Group group = groups.computeIfAbsent(scope, name -> new Group(name, (int) Sql.number(row, "depth"),
-                    ScopeContext.newBuilder().setScope(name)));
-            group.results().addEntries(TaskContextEntry.newBuilder()
+        GetTaskContextResponse.Builder response = GetTaskContextResponse.newBuilder();
+        for (DbRow row : Sql.rows(db, SEARCH, scopeId, queries.toArray(String[]::new), taskSize)) {
+            response.addEntries(TaskContextEntry.newBuilder()
                     .setId(Sql.number(row, "id"))
                     .setContent(Sql.string(row, "content"))
-                    .setRelevance(((Number) row.column("relevance").get()).doubleValue()));
+                    .setRelevance(((Number) row.column("relevance").get()).doubleValue())
+                    .setScope(Sql.string(row, "scope"))
+                    .setDistance((int) Sql.number(row, "depth")));
         }
-        List<Group> ordered = new ArrayList<>(groups.values());
-        ordered.sort(Comparator.comparing((Group group) -> group.scope().equals(ScopeName.GLOBAL_DEFAULT.toString())
-                        && group.depth() > 0)
-                .thenComparingInt(Group::depth)
-                .thenComparing(Group::scope));
-        GetTaskContextResponse.Builder response = GetTaskContextResponse.newBuilder();
-        ordered.forEach(group -> response.addScopes(group.results()));
         return response.build();
     }
 }

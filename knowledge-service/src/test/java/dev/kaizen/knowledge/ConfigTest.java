@@ -37,11 +37,15 @@ class ConfigTest extends ServiceTest {
     void everyKeyIsListedWithItsDefaultAndType() {
         Map<String, ConfigEntry> config = list();
         assertEquals(Map.of(
-                        "search.relevance_threshold", "0.4",
+                        "search.relevance_threshold", "0.05",
                         "search.language", "english",
                         "search.max_results", "50",
                         "search.context_weight", "1.0",
-                        "search.content_weight", "0.4"),
+                        "search.lead_weight", "0.8",
+                        "search.content_weight", "0.4",
+                        "search.bm25_k1", "0.3",
+                        "search.bm25_b", "0.75",
+                        "search.candidate_limit", "500"),
                 config.values().stream().collect(Collectors.toMap(ConfigEntry::getKey, ConfigEntry::getDefaultValue)));
         assertEquals(ConfigType.CONFIG_TYPE_INTEGER, config.get("search.max_results").getType());
         assertEquals(ConfigType.CONFIG_TYPE_REGCONFIG, config.get("search.language").getType());
@@ -63,7 +67,7 @@ class ConfigTest extends ServiceTest {
     @Test
     void valuesAreValidatedAgainstTypeAndRange() {
         Map<String, List<String>> bad = Map.of(
-                "search.relevance_threshold", List.of("-0.1", "abc", "", "NaN"),
+                "search.relevance_threshold", List.of("-0.1", "abc", "", "NaN", "1.01"),
                 "search.max_results", List.of("0", "1001", "2.5", "ten"),
                 "search.context_weight", List.of("1.5", "-1"),
                 "search.content_weight", List.of("2"),
@@ -85,8 +89,9 @@ class ConfigTest extends ServiceTest {
         String scope = namespace() + ":default";
         Map<String, Map<String, String>> accepted = Map.of(
                 "search.max_results", Map.of("+5", "5", "007", "7", "1000", "1000"),
-                "search.relevance_threshold", Map.of(".5", "0.5", "5.", "5", "0.50", "0.50", "0", "0",
-                        "123456789012345.123456789012345", "123456789012345.123456789012345"),
+                "search.relevance_threshold", Map.of(".5", "0.5", "1.", "1", "0.50", "0.50", "0", "0",
+                        "0.123456789012345", "0.123456789012345"),
+                "search.bm25_k1", Map.of("000000000000010", "10"),
                 "search.context_weight", Map.of("1", "1", "0.000000000000001", "0.000000000000001"),
                 "search.content_weight", Map.of("-0", "0"));
         try {
@@ -134,6 +139,7 @@ class ConfigTest extends ServiceTest {
     void changingTheLanguageReindexesExistingKnowledge() {
         String scope = namespace() + ":default";
         long id = write(scope, "Running tests in parallel.", "running parallel", TaskSize.TASK_SIZE_UNSPECIFIED);
+        refreshSearchStatistics();
         assertEquals(List.of(id), ids(search(scope, TaskSize.TASK_SIZE_UNSPECIFIED, "runs")),
                 "english stems running and runs alike");
         try {

@@ -1,5 +1,9 @@
 package dev.kaizen.knowledge;
 
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -22,9 +26,13 @@ final class RunningService implements AutoCloseable {
     private static final long DEADLINE_SECONDS = 30;
     final Server server;
     final ManagedChannel channel;
+    private final String jdbcUrl;
+    private final PostgresServer postgres;
 
-    private RunningService(Server server) {
+    private RunningService(Server server, String jdbcUrl, PostgresServer postgres) {
         this.server = server;
+        this.jdbcUrl = jdbcUrl;
+        this.postgres = postgres;
         this.channel = ManagedChannelBuilder.forAddress("127.0.0.1", server.grpcPort()).usePlaintext().build();
     }
 
@@ -35,7 +43,7 @@ final class RunningService implements AutoCloseable {
     }
 
     static RunningService start(String jdbcUrl, PostgresServer postgres, Map<String, String> extra) {
-        return new RunningService(Server.start(config(jdbcUrl, postgres, extra)));
+        return new RunningService(Server.start(config(jdbcUrl, postgres, extra)), jdbcUrl, postgres);
     }
 
     static Config config(String jdbcUrl, PostgresServer postgres, Map<String, String> extra) {
@@ -66,6 +74,16 @@ final class RunningService implements AutoCloseable {
 
     ConfigServiceGrpc.ConfigServiceBlockingStub config() {
         return ConfigServiceGrpc.newBlockingStub(channel).withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS);
+    }
+
+    /** Runs SQL on the service's database directly, for what only an operator does (no RPC reaches it). */
+    void sql(String statement) {
+        try (Connection connection = DriverManager.getConnection(jdbcUrl, postgres.user(), postgres.password());
+             Statement sql = connection.createStatement()) {
+            sql.execute(statement);
+        } catch (SQLException e) {
+            throw new IllegalStateException(statement, e);
+        }
     }
 
     @Override

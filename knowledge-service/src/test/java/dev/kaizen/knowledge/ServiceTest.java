@@ -121,8 +121,15 @@ abstract class ServiceTest {
 
     /** The ids a search answers, in the order it answers them. */
     static List<Long> ids(GetTaskContextResponse response) {
-        return response.getScopesList().stream().flatMap(group -> group.getEntriesList().stream())
-                .map(TaskContextEntry::getId).toList();
+        return response.getEntriesList().stream().map(TaskContextEntry::getId).toList();
+    }
+
+    /**
+     * Rebuilds the search's statistics snapshot now, as the service does in the background once
+     * enough has changed (rare words count more than common ones by these statistics).
+     */
+    static void refreshSearchStatistics() {
+        service.sql("SELECT refresh_search_stats()");
     }
 
     /** The ids a search of {@code scope} for {@code queries} finds, in order. */

@@ -1,16 +1,13 @@
 package dev.kaizen.knowledge;
 
+import java.util.Collections;
 import java.util.List;
 
 import dev.kaizen.api.Rules;
-import dev.kaizen.api.v1.GetTaskContextRequest;
 import dev.kaizen.api.v1.GetTaskContextResponse;
-import dev.kaizen.api.v1.ResetConfigRequest;
-import dev.kaizen.api.v1.ScopeContext;
 import dev.kaizen.api.v1.TaskContextEntry;
 import dev.kaizen.api.v1.TaskSize;
 import dev.kaizen.api.v1.UpdateConfigRequest;
-import dev.kaizen.api.v1.WriteKnowledgeRequest;
 import io.grpc.Status;
 import org.junit.jupiter.api.Test;
 
@@ -19,43 +16,55 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class TaskContextTest extends ServiceTest {
 
-    /** A keyword no other test uses, so searches see only this test's entries. */
-    static List<String> groups(GetTaskContextResponse response) {
-        return response.getScopesList().stream().map(ScopeContext::getScope).toList();
+    private static void set(String key, String value) {
+        service.config().updateConfig(UpdateConfigRequest.newBuilder().setKey(key).setValue(value).build());
+    }
+
+    private static void reset(String key) {
+        service.config().resetConfig(dev.kaizen.api.v1.ResetConfigRequest.newBuilder().setKey(key).build());
     }
 
     @Test
-    void resultsAreGroupedByScopeNearestFirstAndGlobalDefaultLast() {
+    void resultsAreOneListBestFirstEachWithItsScopeAndDistance() {
         String mark = marker();
         String ns = namespace();
         String other = namespace();
         createScope(other + ":shared");
         createScope(ns + ":team", other + ":shared");
         createScope(ns + ":project", ns + ":team");
-        long inGlobal = write("global:default", "Global rule", mark, TaskSize.TASK_SIZE_UNSPECIFIED);
-        long inShared = write(other + ":shared", "Shared rule", mark, TaskSize.TASK_SIZE_UNSPECIFIED);
-        long inDefault = write(ns + ":default", "Namespace rule", mark, TaskSize.TASK_SIZE_UNSPECIFIED);
-        long inTeam = write(ns + ":team", "Team rule", mark, TaskSize.TASK_SIZE_UNSPECIFIED);
-        long inProject = write(ns + ":project", "Project rule", mark, TaskSize.TASK_SIZE_UNSPECIFIED);
+        long inGlobal = write("global:default", "Global " + mark + " rule.", mark);
+        long inShared = write(other + ":shared", "Shared rule.", mark + " shared");
+        long inTeam = write(ns + ":team", "Team rule about " + mark + ".", mark + " team");
+        long inProject = write(ns + ":project", "Project rule.", mark);
 
-        GetTaskContextResponse response = search(ns + ":project", TaskSize.TASK_SIZE_UNSPECIFIED, mark);
+        List<TaskContextEntry> entries = search(ns + ":project", TaskSize.TASK_SIZE_UNSPECIFIED, mark).getEntriesList();
 
-        // project(0); team and ns:default (1); other:shared (2); other:default (3, no results); global last
-        assertEquals(List.of(ns + ":project", ns + ":default", ns + ":team", other + ":shared", "global:default"),
-                groups(response));
-        assertEquals(List.of(inProject, inDefault, inTeam, inShared, inGlobal), ids(response));
+        assertEquals(4, entries.size());
+        for (int i = 1; i < entries.size(); i++) {
+            assertTrue(entries.get(i - 1).getRelevance() >= entries.get(i).getRelevance(), "best first: " + entries);
+        }
+        TaskContextEntry project = entries.stream().filter(entry -> entry.getId() == inProject).findFirst().orElseThrow();
+        assertEquals(ns + ":project", project.getScope());
+        assertEquals(0, project.getDistance());
+        TaskContextEntry team = entries.stream().filter(entry -> entry.getId() == inTeam).findFirst().orElseThrow();
+        assertEquals(1, team.getDistance());
+        TaskContextEntry shared = entries.stream().filter(entry -> entry.getId() == inShared).findFirst().orElseThrow();
+        assertEquals(other + ":shared", shared.getScope());
+        assertEquals(2, shared.getDistance());
+        assertTrue(ids(search(ns + ":project", TaskSize.TASK_SIZE_UNSPECIFIED, mark)).contains(inGlobal));
     }
 
     @Test
-    void insideAScopeTheBestMatchComesFirst() {
+    void theNearerScopeWinsATie() {
         String mark = marker();
-        String scope = namespace() + ":default";
-        long weak = write(scope, "Mentions it once.", mark + " filler", TaskSize.TASK_SIZE_UNSPECIFIED);
-        long strong = write(scope, "All about " + mark + ", " + mark + " and " + mark + ".", mark,
-                TaskSize.TASK_SIZE_UNSPECIFIED);
-        List<TaskContextEntry> entries = search(scope, TaskSize.TASK_SIZE_UNSPECIFIED, mark).getScopes(0).getEntriesList();
-        assertEquals(List.of(strong, weak), entries.stream().map(TaskContextEntry::getId).toList());
-        assertTrue(entries.get(0).getRelevance() > entries.get(1).getRelevance());
+        String ns = namespace();
+        createScope(ns + ":team");
+        long far = write("global:default", "Same words.", mark);
+        long middle = write(ns + ":default", "Same words.", mark);
+        long near = write(ns + ":team", "Same words.", mark);
+        GetTaskContextResponse response = search(ns + ":team", TaskSize.TASK_SIZE_UNSPECIFIED, mark);
+        assertEquals(List.of(near, middle, far), ids(response));
+        assertEquals(response.getEntries(0).getRelevance(), response.getEntries(2).getRelevance(), 1e-9);
     }
 
     @Test
@@ -66,10 +75,10 @@ class TaskContextTest extends ServiceTest {
         createScope(ns + ":left", ns + ":top");
         createScope(ns + ":right", ns + ":top");
         createScope(ns + ":bottom", ns + ":left", ns + ":right");
-        long top = write(ns + ":top", "Top rule", mark, TaskSize.TASK_SIZE_UNSPECIFIED);
+        long top = write(ns + ":top", "Top rule", mark);
         GetTaskContextResponse response = search(ns + ":bottom", TaskSize.TASK_SIZE_UNSPECIFIED, mark, mark + " rule");
         assertEquals(List.of(top), ids(response));
-        assertEquals(List.of(ns + ":top"), groups(response));
+        assertEquals(2, response.getEntries(0).getDistance());
     }
 
     @Test
@@ -78,24 +87,90 @@ class TaskContextTest extends ServiceTest {
         String ns = namespace();
         createScope(ns + ":mine");
         createScope(ns + ":sibling");
-        long mine = write(ns + ":mine", "Mine", mark, TaskSize.TASK_SIZE_UNSPECIFIED);
-        write(ns + ":sibling", "Not mine", mark, TaskSize.TASK_SIZE_UNSPECIFIED);
-        write(namespace() + ":default", "Elsewhere", mark, TaskSize.TASK_SIZE_UNSPECIFIED);
+        long mine = write(ns + ":mine", "Mine", mark);
+        write(ns + ":sibling", "Not mine", mark);
+        write(namespace() + ":default", "Elsewhere", mark);
         assertEquals(List.of(mine), ids(search(ns + ":mine", TaskSize.TASK_SIZE_UNSPECIFIED, mark)));
         assertEquals(List.of(), ids(search(ns + ":default", TaskSize.TASK_SIZE_UNSPECIFIED, mark)));
     }
 
     @Test
-    void aQueryMatchesEntriesWithAllItsWordsAndResultsAreTheUnionOverQueries() {
+    void entriesHoldingEveryWordOfAQueryRankAboveEntriesHoldingSome() {
         String mark = marker();
         String scope = namespace() + ":default";
-        long both = write(scope, "Caching and retries", mark + " cache retry", TaskSize.TASK_SIZE_UNSPECIFIED);
-        long cache = write(scope, "Caching only", mark + " cache", TaskSize.TASK_SIZE_UNSPECIFIED);
-        long deploy = write(scope, "Deploying", mark + " deploy", TaskSize.TASK_SIZE_UNSPECIFIED);
-        assertEquals(List.of(both), ids(search(scope, TaskSize.TASK_SIZE_UNSPECIFIED, mark + " cache retry")));
+        long some = write(scope, "Caching only.", mark + " cache");
+        long all = write(scope, "Caching and retries.", mark + " cache retry");
+        long other = write(scope, "Deploying.", "deploy");
+        GetTaskContextResponse response = search(scope, TaskSize.TASK_SIZE_UNSPECIFIED, mark + " cache retry");
+        assertEquals(List.of(all, some), ids(response), "partial matches are found when full ones are few");
+        assertTrue(response.getEntries(0).getRelevance() >= 0.5, "a full match scores 0.5 or more");
+        assertTrue(response.getEntries(1).getRelevance() < 0.5, "a partial match scores below 0.5");
+        assertTrue(!ids(response).contains(other));
+    }
+
+    @Test
+    void anEntryCountsWithItsBestQuery() {
+        String mark = marker();
+        String scope = namespace() + ":default";
+        long both = write(scope, "Caching and retries.", mark + " cache retry");
+        long deploy = write(scope, "Deploying.", mark + " deploy");
         List<Long> union = ids(search(scope, TaskSize.TASK_SIZE_UNSPECIFIED, mark + " retry", mark + " deploy"));
         assertEquals(2, union.size());
-        assertTrue(union.containsAll(List.of(both, deploy)) && !union.contains(cache), () -> "union: " + union);
+        assertTrue(union.containsAll(List.of(both, deploy)), () -> "union: " + union);
+    }
+
+    @Test
+    void rareWordsCountMoreThanCommonOnes() {
+        String mark = marker();
+        String common = marker();
+        String rare = marker();
+        String scope = namespace() + ":default";
+        for (int i = 0; i < 20; i++) {
+            write(scope, "Filler " + i + " about " + common + ".", mark + " " + common);
+        }
+        long withRare = write(scope, "Only the rare word.", mark + " " + rare);
+        long withCommon = write(scope, "Only the common word, once more.", common);
+        refreshSearchStatistics();
+        List<Long> found = ids(search(scope, TaskSize.TASK_SIZE_UNSPECIFIED, rare + " " + common));
+        assertTrue(found.indexOf(withRare) >= 0 && found.indexOf(withRare) < found.indexOf(withCommon),
+                () -> "the entry with the rare word ranks above one with the common word: " + found);
+    }
+
+    @Test
+    void contextWeighsMoreThanTheFirstSentenceAndTheFirstSentenceMoreThanTheRest() {
+        String mark = marker();
+        String scope = namespace() + ":default";
+        long inRest = write(scope, "A first sentence without it. Then the rest mentions " + mark + ".", "rest");
+        long inLead = write(scope, "The first sentence mentions " + mark + ". Then the rest.", "lead");
+        long inContext = write(scope, "Nothing here. Nothing there.", mark);
+        assertEquals(List.of(inContext, inLead, inRest), ids(search(scope, TaskSize.TASK_SIZE_UNSPECIFIED, mark)));
+    }
+
+    @Test
+    void stopWordsNeverCauseAnErrorAndAQueryOfThemAloneFindsNothing() {
+        String mark = marker();
+        String scope = namespace() + ":default";
+        long id = write(scope, "How to find the entry.", mark);
+        assertEquals(List.of(), ids(search(scope, TaskSize.TASK_SIZE_UNSPECIFIED, "the", "how to")));
+        assertEquals(List.of(id), ids(search(scope, TaskSize.TASK_SIZE_UNSPECIFIED, "the", "how to " + mark)));
+    }
+
+    @Test
+    void keywordsArePlainWordsNeverOperators() {
+        String mark = "-" + marker();
+        String scope = namespace() + ":default";
+        long id = write(scope, "Named by a keyword that starts with a dash.", mark);
+        assertEquals(List.of(id), ids(search(scope, TaskSize.TASK_SIZE_UNSPECIFIED, mark)),
+                "'-word' searches for the word, it does not exclude it");
+    }
+
+    @Test
+    void wordsJoinedByDotsOrSlashesAreFoundOneByOne() {
+        String mark = marker();
+        String scope = namespace() + ":default";
+        long id = write(scope, "Use SSL/TLS with " + mark + ".node.js everywhere.", "tls");
+        assertEquals(List.of(id), ids(search(scope, TaskSize.TASK_SIZE_UNSPECIFIED, mark + " node")));
+        assertEquals(List.of(id), ids(search(scope, TaskSize.TASK_SIZE_UNSPECIFIED, mark + " ssl")));
     }
 
     @Test
@@ -116,14 +191,14 @@ class TaskContextTest extends ServiceTest {
     void maxResultsCapsTheResultsKeepingTheBest() {
         String mark = marker();
         String scope = namespace() + ":default";
-        long best = write(scope, mark + " " + mark + " " + mark, mark, TaskSize.TASK_SIZE_UNSPECIFIED);
-        long good = write(scope, mark + " " + mark, mark, TaskSize.TASK_SIZE_UNSPECIFIED);
-        write(scope, "Plain", mark, TaskSize.TASK_SIZE_UNSPECIFIED);
+        long best = write(scope, mark + " first.", mark);
+        long good = write(scope, "Also " + mark + ".", mark + " more");
+        write(scope, "Plain text here.", mark + " more words here");
         try {
-            service.config().updateConfig(UpdateConfigRequest.newBuilder().setKey("search.max_results").setValue("2").build());
+            set("search.max_results", "2");
             assertEquals(List.of(best, good), ids(search(scope, TaskSize.TASK_SIZE_UNSPECIFIED, mark)));
         } finally {
-            service.config().resetConfig(ResetConfigRequest.newBuilder().setKey("search.max_results").build());
+            reset("search.max_results");
         }
         assertEquals(3, ids(search(scope, TaskSize.TASK_SIZE_UNSPECIFIED, mark)).size());
     }
@@ -132,31 +207,32 @@ class TaskContextTest extends ServiceTest {
     void entriesBelowTheRelevanceThresholdAreDropped() {
         String mark = marker();
         String scope = namespace() + ":default";
-        long inContent = write(scope, "Only the content mentions " + mark + ".", "unrelated", TaskSize.TASK_SIZE_UNSPECIFIED);
-        assertEquals(List.of(), ids(search(scope, TaskSize.TASK_SIZE_UNSPECIFIED, mark)),
-                "a content-only match ranks below the default threshold 0.4");
+        long all = write(scope, "Both words.", mark + " pool");
+        long some = write(scope, "One word.", mark);
+        assertEquals(List.of(all, some), ids(search(scope, TaskSize.TASK_SIZE_UNSPECIFIED, mark + " pool")));
         try {
-            service.config().updateConfig(UpdateConfigRequest.newBuilder().setKey("search.relevance_threshold")
-                    .setValue("0").build());
-            assertEquals(List.of(inContent), ids(search(scope, TaskSize.TASK_SIZE_UNSPECIFIED, mark)));
+            set("search.relevance_threshold", "0.5");
+            assertEquals(List.of(all), ids(search(scope, TaskSize.TASK_SIZE_UNSPECIFIED, mark + " pool")),
+                    "0.5 keeps only entries holding every word of a query");
         } finally {
-            service.config().resetConfig(ResetConfigRequest.newBuilder().setKey("search.relevance_threshold").build());
+            reset("search.relevance_threshold");
         }
     }
 
     @Test
-    void keywordsArePlainWordsNeverOperators() {
-        String mark = "-" + marker();
-        String scope = namespace() + ":default";
-        long id = write(scope, "Named by a keyword that starts with a dash.", mark, TaskSize.TASK_SIZE_UNSPECIFIED);
-        assertEquals(List.of(id), ids(search(scope, TaskSize.TASK_SIZE_UNSPECIFIED, mark)),
-                "'-word' searches for the word, it does not exclude it");
+    void noResultsIsAnEmptyList() {
+        assertEquals(0, search(namespace() + ":default", TaskSize.TASK_SIZE_UNSPECIFIED, marker()).getEntriesCount());
     }
 
     @Test
-    void noResultsIsAnEmptyResponse() {
-        assertEquals(0, search(namespace() + ":default", TaskSize.TASK_SIZE_UNSPECIFIED, marker())
-                .getScopesCount());
+    void fifteenQueriesOfTenWordsAreOneSearch() {
+        String mark = marker();
+        String scope = namespace() + ":default";
+        long id = write(scope, "Found by the last query.", mark);
+        String[] queries = Collections.nCopies(Rules.QUERIES_MAX, "one two three four five six seven eight nine ten")
+                .toArray(String[]::new);
+        queries[Rules.QUERIES_MAX - 1] = mark;
+        assertEquals(List.of(id), ids(search(scope, TaskSize.TASK_SIZE_UNSPECIFIED, queries)));
     }
 
     @Test

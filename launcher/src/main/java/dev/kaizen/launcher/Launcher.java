@@ -3,6 +3,7 @@ package dev.kaizen.launcher;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.logging.LogManager;
 
 /** Entry point of the commands of {@code ./kaizen}: run and bench. */
@@ -16,10 +17,10 @@ public final class Launcher {
         try {
             switch (command) {
                 case "run" -> LocalRun.fromEnvironment().run();
-                case "bench" -> Benchmark.run(Path.of(arg(args, 1, "launcher/bench-workload")),
-                        Path.of(arg(args, 2, "launcher/target/bench")));
+                case "bench" -> Benchmark.run(List.of(args).subList(1, args.length), Path.of("launcher/bench-workload"),
+                        Path.of("launcher/target/bench"));
                 default -> {
-                    System.err.println("usage: kaizen run | bench");
+                    System.err.println("usage: kaizen run | bench [synthetic [--entries N] | debian]");
                     System.exit(2);
                 }
             }
@@ -35,7 +36,4 @@ public final class Launcher {
         }
     }
 
-    private static String arg(String[] args, int index, String otherwise) {
-        return args.length > index ? args[index] : otherwise;
-    }
 }

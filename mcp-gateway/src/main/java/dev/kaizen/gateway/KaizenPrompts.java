@@ -38,14 +38,15 @@ final class KaizenPrompts {
                     Write one Kaizen knowledge entry for write_knowledge.
 
                     content: one hard fact - a rule, convention or lesson learned - stated so it stands alone:
-                    what to do or avoid, where it applies, and why, in a few plain sentences. One fact per entry;
-                    split a list of unrelated facts into several entries. Name the tools, files, APIs and error
-                    messages it concerns with the exact words people will search for. At most %d characters.
+                    the fact itself in the first sentence (searches weigh it next to the context), then where it
+                    applies and why, in a few plain sentences. One fact per entry; split a list of unrelated facts
+                    into several entries. Name the tools, files, APIs and error messages it concerns with the
+                    exact words people will search for. At most %d characters.
 
-                    context: %s. Searches weigh these keywords most, and an entry matches a query only when it
-                    contains all of the query's words, so choose the words a future task would use: the
-                    technology, the component, the kind of work (e.g. "postgres migration locking deploy").
-                    Prefer concrete nouns over adjectives; include synonyms people use.
+                    context: %s. Searches weigh these keywords most, and entries holding every word of a query
+                    rank first, so choose the words a future task would use: the technology, the component, the
+                    kind of work (e.g. "postgres migration locking deploy"). Prefer concrete nouns over
+                    adjectives; include synonyms people use.
 
                     task_size: set it (%s) only if the entry matters just from that task size up; leave it
                     out when it applies to every task.
@@ -59,12 +60,14 @@ final class KaizenPrompts {
             return result(OPTIMIZE_SEARCH_QUERIES, """
                     Split the task into 2-5 focused queries for get_task_context.
 
-                    Each query is %s, and an entry matches only when it contains all of a query's words, so keep
-                    each query to 1-3 words about one aspect of the task: the technology ("postgres index"),
-                    the component ("billing api"), the kind of change ("schema migration"), the risk
-                    ("concurrency locking"). Several short queries find more than one long one; results are the
-                    union, ranked, grouped by scope. Use the scope of the task (e.g. 'acme:frontend-team') and,
-                    if known, its task_size (%s) to leave out entries meant for bigger tasks.
+                    Each query is %s. Entries holding every word of a query rank first (relevance 0.5 or more);
+                    entries holding only some follow when few hold all; rare words count more than common ones.
+                    So keep each query to 1-3 words about one aspect of the task: the technology ("postgres
+                    index"), the component ("billing api"), the kind of change ("schema migration"), the risk
+                    ("concurrency locking"). Several short queries find more than one long one: an entry counts
+                    with its best query, and the answer is one list, best first, each entry with its scope. Use
+                    the scope of the task (e.g. 'acme:frontend-team') and, if known, its task_size (%s) to leave
+                    out entries meant for bigger tasks.
                     """.formatted(Rules.QUERY_RULE, Rules.TASK_SIZE_RULE)
                     + draft("Task", arguments.get("task")));
         }

@@ -28,7 +28,6 @@ import dev.kaizen.api.v1.ResetConfigResponse;
 import dev.kaizen.api.v1.ResolveKnowledgeConflictRequest;
 import dev.kaizen.api.v1.ResolveKnowledgeConflictResponse;
 import dev.kaizen.api.v1.Scope;
-import dev.kaizen.api.v1.ScopeContext;
 import dev.kaizen.api.v1.ScopeParents;
 import dev.kaizen.api.v1.TaskContextEntry;
 import dev.kaizen.api.v1.TaskSize;
@@ -226,12 +225,14 @@ final class KaizenTools {
                         }),
                 tool("get_task_context", "Get the knowledge for a task",
                         "Before a task, find the knowledge relevant to it: several focused full-text queries at once "
-                                + "over the scope and everything it inherits. Results are grouped by scope, nearest "
-                                + "first and global:default last, best first inside a scope. Use the "
-                                + "optimize_search_queries prompt to split a task into queries.",
+                                + "over the scope and everything it inherits. Results are one list, best first, each "
+                                + "with its id, scope, relevance (0-1; 0.5 or more means it holds every word of a "
+                                + "query) and content. Use the optimize_search_queries prompt to split a task into "
+                                + "queries.",
                         Kind.READ_ONLY,
-                        object(required("queries", strings("Queries: " + Rules.QUERIES_RULE + ". An entry matches a "
-                                        + "query when it contains all its words; results are the union.", 1, Rules.QUERIES_MAX,
+                        object(required("queries", strings("Queries: " + Rules.QUERIES_RULE + ". Entries holding every "
+                                        + "word of a query rank first; entries holding some of them follow when few hold "
+                                        + "all; rare words count more than common ones.", 1, Rules.QUERIES_MAX,
                                         string(Rules.QUERY_RULE))),
                                 required("scope", string("Scope of the task: " + Rules.SCOPE_RULE + ".")),
                                 optional("task_size", oneOf("Size of the task, " + Rules.TASK_SIZE_RULE + ": keeps entries "
@@ -240,15 +241,8 @@ final class KaizenTools {
                             GetTaskContextRequest.Builder request = GetTaskContextRequest.newBuilder()
                                     .addAllQueries(args.strings("queries")).setScope(args.string("scope"));
                             args.taskSize("task_size").ifPresent(request::setTaskSize);
-                            Map<String, Object> groups = new LinkedHashMap<>();
-                            for (ScopeContext group : kaizen.knowledge().getTaskContext(request.build()).getScopesList()) {
-                                Map<String, Object> entries = new LinkedHashMap<>();
-                                for (TaskContextEntry entry : group.getEntriesList()) {
-                                    entries.put(String.valueOf(entry.getId()), entry.getContent());
-                                }
-                                groups.put(group.getScope(), entries);
-                            }
-                            return groups;
+                            return map("results", kaizen.knowledge().getTaskContext(request.build()).getEntriesList()
+                                    .stream().map(KaizenTools::result).toList());
                         }),
                 tool("list_config", "List the configuration",
                         "List the search settings with their values, defaults, types and descriptions.",
@@ -352,6 +346,14 @@ final class KaizenTools {
                 "suppressed", entry.getSuppressed(),
                 "create_time", instant(entry.getCreateTime()),
                 "update_time", instant(entry.getUpdateTime()));
+    }
+
+    /** One search result; relevance to three decimals, which is all its precision means. */
+    private static Map<String, Object> result(TaskContextEntry entry) {
+        return map("id", String.valueOf(entry.getId()),
+                "scope", entry.getScope(),
+                "relevance", Math.round(entry.getRelevance() * 1000) / 1000.0,
+                "content", entry.getContent());
     }
 
     private static String instant(com.google.protobuf.Timestamp time) {

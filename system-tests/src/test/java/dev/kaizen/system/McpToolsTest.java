@@ -111,6 +111,11 @@ class McpToolsTest {
                 ok(mcp, "delete_scope", Map.of("scope", ns + ":service")));
     }
 
+    @SuppressWarnings("unchecked")
+    private static List<Map<String, Object>> results(Map<String, Object> taskContext) {
+        return (List<Map<String, Object>>) taskContext.get("results");
+    }
+
     @Test
     void knowledgeToolsWriteFindUpdateResolveAndDelete() {
         String ns = Mcp.unique("shop");
@@ -124,11 +129,18 @@ class McpToolsTest {
         String local = (String) ok(mcp, "write_knowledge", Map.of("scope", ns + ":checkout",
                 "content", "Checkout recomputes the cart.", "context", marker + " checkout")).get("id");
 
-        Map<String, Object> context = ok(mcp, "get_task_context", Map.of("queries", List.of(marker), "scope", ns + ":checkout"));
-        assertEquals(List.of(ns + ":checkout", ns + ":default"), List.copyOf(context.keySet()), "nearest scope first");
-        assertEquals(Map.of(local, "Checkout recomputes the cart."), context.get(ns + ":checkout"));
-        assertFalse(ok(mcp, "get_task_context", Map.of("queries", List.of(marker), "scope", ns + ":checkout",
-                "task_size", "L")).containsKey(ns + ":default"), "task size L leaves out the M entry");
+        List<Map<String, Object>> results = results(ok(mcp, "get_task_context",
+                Map.of("queries", List.of(marker), "scope", ns + ":checkout")));
+        assertEquals(List.of(local, shared), results.stream().map(result -> result.get("id")).toList(),
+                "one list, best first; the nearer scope wins the tie");
+        Map<String, Object> first = results.getFirst();
+        assertEquals(List.of("id", "scope", "relevance", "content"), List.copyOf(first.keySet()));
+        assertEquals(ns + ":checkout", first.get("scope"));
+        assertEquals("Checkout recomputes the cart.", first.get("content"));
+        assertTrue(((Number) first.get("relevance")).doubleValue() >= 0.5, "holds every word of the query");
+        assertEquals(List.of(local), results(ok(mcp, "get_task_context", Map.of("queries", List.of(marker),
+                "scope", ns + ":checkout", "task_size", "L"))).stream().map(result -> result.get("id")).toList(),
+                "task size L leaves out the M entry");
 
         @SuppressWarnings("unchecked")
         Map<String, Object> entry = ((List<Map<String, Object>>) ok(mcp, "get_knowledge",
@@ -150,8 +162,8 @@ class McpToolsTest {
 
         assertEquals(Map.of("active_id", local, "suppressed_ids", List.of(shared)),
                 ok(mcp, "resolve_knowledge_conflict", Map.of("active_id", local, "suppressed_ids", List.of(shared))));
-        assertEquals(Map.of(ns + ":checkout", Map.of(local, "Checkout recomputes the cart.")),
-                ok(mcp, "get_task_context", Map.of("queries", List.of(marker), "scope", ns + ":checkout")));
+        assertEquals(List.of(local), results(ok(mcp, "get_task_context", Map.of("queries", List.of(marker),
+                "scope", ns + ":checkout"))).stream().map(result -> result.get("id")).toList(), "the suppressed entry is hidden");
 
         assertEquals(Map.of("id", shared), ok(mcp, "delete_knowledge", Map.of("id", shared)));
         assertTrue(refused(mcp, "get_knowledge", Map.of("ids", List.of(shared))).contains("does not exist"));
