@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class MigrationsTest {
 
@@ -69,6 +70,36 @@ class MigrationsTest {
                     .getNamespacesList().isEmpty());
         }
         assertEquals(Migrations.load().size(), count(url, postgres, "SELECT count(*) FROM schema_migration"));
+    }
+
+    @Test
+    void aDatabaseWithKnowledgeFromVersion1IsUpgradedAndItsKnowledgeFound() throws Exception {
+        PostgresServer postgres = PostgresServer.shared();
+        String url = postgres.createDatabase("upgrade");
+        try (Connection connection = DriverManager.getConnection(url, postgres.user(), postgres.password());
+             Statement statement = connection.createStatement()) {
+            statement.execute(Migrations.load().getFirst().sql());
+            statement.execute("""
+                    INSERT INTO namespace (name, description) VALUES ('old', 'From version 1');
+                    INSERT INTO scope (namespace_id, name, description)
+                        SELECT id, 'default', 'From version 1' FROM namespace WHERE name = 'old';
+                    WITH entry AS (
+                        INSERT INTO knowledge (scope_id, search_vector)
+                        SELECT s.id, knowledge_search_vector('legacy upgrade', 'Written before BM25. Then more.')
+                        FROM qualified_scope s WHERE s.canonical = 'old:default' RETURNING id)
+                    INSERT INTO knowledge_text (knowledge_id, context, content)
+                        SELECT id, 'legacy upgrade', 'Written before BM25. Then more.' FROM entry""");
+        }
+        try (RunningService service = RunningService.start(url, postgres, Map.of())) {
+            List<dev.kaizen.api.v1.TaskContextEntry> found = service.knowledge().getTaskContext(
+                    dev.kaizen.api.v1.GetTaskContextRequest.newBuilder().setScope("old:default").addQueries("legacy bm25")
+                            .build()).getEntriesList();
+            assertEquals(1, found.size());
+            assertEquals("Written before BM25. Then more.", found.getFirst().getContent());
+            assertTrue(found.getFirst().getRelevance() >= 0.5, "every word found: 'bm25' in the re-indexed first sentence");
+        }
+        assertEquals(Migrations.load().size(), count(url, postgres, "SELECT count(*) FROM schema_migration"));
+        assertEquals(1, count(url, postgres, "SELECT count(*) FROM knowledge WHERE len_lead > 0"));
     }
 
     private static long count(String url, PostgresServer postgres, String sql) throws Exception {
