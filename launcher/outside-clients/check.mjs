@@ -78,6 +78,36 @@ await check('MCP TypeScript SDK: a refusal is one readable sentence', async () =
   expect(result.isError && text.includes('already exists') && !/Exception|SQL/.test(text), text);
   return text;
 });
+await check('MCP TypeScript SDK: every tool declares an outputSchema', async () => {
+  const { tools } = await mcp.listTools();
+  const without = tools.filter((t) => t.outputSchema?.type !== 'object').map((t) => t.name);
+  expect(without.length === 0, `without: ${without}`);
+  return `${tools.length} of ${tools.length}`;
+});
+const results = (result) => result.structuredContent.results.length;
+await check('MCP TypeScript SDK: a search with max_tokens 500 stays within it and links the rest', async () => {
+  for (let i = 0; i < 8; i++) {
+    await tool('write_knowledge', { scope: `${sdkNamespace}:default`, content: `Budget entry ${i}. ${'Long text. '.repeat(400)}`,
+      context: 'budget outside' });
+  }
+  const result = await mcp.callTool({ name: 'get_task_context',
+    arguments: { queries: ['budget outside'], scope: `${sdkNamespace}:default`, max_tokens: 500 } });
+  const text = result.content.find((c) => c.type === 'text').text;
+  const links = result.content.filter((c) => c.type === 'resource_link');
+  expect(text.length + 120 * links.length <= 2000, `${text.length} characters and ${links.length} links`);
+  expect(links.length > 0 && result.structuredContent.more > 0, JSON.stringify(result.structuredContent).slice(0, 300));
+  const whole = await mcp.readResource({ uri: links[0].uri });
+  const entry = JSON.parse(whole.contents[0].text);
+  expect(entry.content.length > 4000, `read ${entry.content.length} characters`);
+  return `${text.length} characters, ${results(result)} results, ${links.length} linked, ${result.structuredContent.more} more; `
+    + `${links[0].uri} read whole (${entry.content.length} characters)`;
+});
+await check('MCP TypeScript SDK: completions suggest scopes', async () => {
+  const { completion } = await mcp.complete({ ref: { type: 'ref/resource', uri: 'kaizen://scope/{scope}' },
+    argument: { name: 'scope', value: `${sdkNamespace}:` } });
+  expect(completion.values.includes(`${sdkNamespace}:default`), JSON.stringify(completion));
+  return completion.values.join(', ');
+});
 await mcp.callTool({ name: 'delete_namespace', arguments: { name: sdkNamespace } });
 await mcp.close();
 

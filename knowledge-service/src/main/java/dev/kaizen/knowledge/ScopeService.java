@@ -9,6 +9,8 @@ import dev.kaizen.api.v1.CreateScopeRequest;
 import dev.kaizen.api.v1.CreateScopeResponse;
 import dev.kaizen.api.v1.DeleteScopeRequest;
 import dev.kaizen.api.v1.DeleteScopeResponse;
+import dev.kaizen.api.v1.GetScopeRequest;
+import dev.kaizen.api.v1.GetScopeResponse;
 import dev.kaizen.api.v1.ScopeServiceGrpc;
 import dev.kaizen.api.v1.UpdateScopeRequest;
 import dev.kaizen.api.v1.UpdateScopeResponse;
@@ -34,10 +36,20 @@ final class ScopeService implements BindableService {
     @Override
     public ServerServiceDefinition bindService() {
         return Rpc.service(ScopeServiceGrpc.getServiceDescriptor())
+                .unary(ScopeServiceGrpc.getGetScopeMethod(), this::getScope)
                 .unary(ScopeServiceGrpc.getCreateScopeMethod(), this::createScope)
                 .unary(ScopeServiceGrpc.getUpdateScopeMethod(), this::updateScope)
                 .unary(ScopeServiceGrpc.getDeleteScopeMethod(), this::deleteScope)
                 .build();
+    }
+
+    private GetScopeResponse getScope(GetScopeRequest request) {
+        ScopeName scope = ScopeName.parse("scope", request.getScope());
+        DbExecute db = database.execute();
+        long id = Scopes.id(db, "scope", scope);
+        long entries = Sql.row(db, "SELECT count(*) AS entries FROM knowledge WHERE scope_id = ?", id)
+                .map(row -> Sql.number(row, "entries")).orElse(0L);
+        return GetScopeResponse.newBuilder().setScope(Scopes.describe(db, id).toBuilder().setEntries(entries)).build();
     }
 
     private CreateScopeResponse createScope(CreateScopeRequest request) {

@@ -107,6 +107,35 @@ final class Arguments {
         return ids;
     }
 
+    /**
+     * A whole number, or {@code otherwise} when not given; {@code check} applies the rule of its range
+     * (a {@link RuleViolation} becomes the refusal).
+     */
+    int integer(String name, int otherwise, java.util.function.LongToIntFunction check) {
+        Object value = values.get(name);
+        if (value == null) {
+            return otherwise;
+        }
+        long number;
+        try {
+            number = value instanceof Integer || value instanceof Long || value instanceof Short ? ((Number) value).longValue()
+                    : value instanceof BigInteger big ? big.longValueExact()
+                    : value instanceof Double || value instanceof Float || value instanceof BigDecimal
+                    ? new BigDecimal(value.toString()).longValueExact()
+                    : Long.MIN_VALUE;
+        } catch (ArithmeticException | NumberFormatException e) {
+            number = Long.MIN_VALUE;
+        }
+        if (number == Long.MIN_VALUE) {
+            throw new ToolRefusal(name + " must be a whole number, not " + describe(value) + ".");
+        }
+        try {
+            return check.applyAsInt(number);
+        } catch (RuleViolation violation) {
+            throw new ToolRefusal(violation.getMessage());
+        }
+    }
+
     /** A task size, or empty when not given; JSON null gives TASK_SIZE_UNSPECIFIED (no size). */
     Optional<TaskSize> taskSize(String name) {
         if (!values.containsKey(name)) {

@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 
-/** Builds the JSON Schemas (2020-12) of tool arguments as plain maps. */
+/** Builds the JSON Schemas (2020-12) of tool arguments and results as plain maps. */
 final class JsonSchemas {
     private JsonSchemas() {
     }
@@ -78,5 +78,34 @@ final class JsonSchemas {
         return Map.of("type", "array", "description", description,
                 "items", Map.of("type", List.of("string", "integer"), "pattern", "^[0-9]{1,19}$"),
                 "minItems", 1, "maxItems", maxItems);
+    }
+
+    static Map<String, Object> integer(String description) {
+        return Map.of("type", "integer", "description", description);
+    }
+
+    static Map<String, Object> integer(String description, int minimum, int maximum) {
+        return Map.of("type", "integer", "description", description, "minimum", minimum, "maximum", maximum);
+    }
+
+    static Map<String, Object> number(String description) {
+        return Map.of("type", "number", "description", description);
+    }
+
+    static Map<String, Object> bool(String description) {
+        return Map.of("type", "boolean", "description", description);
+    }
+
+    static Map<String, Object> nullableString(String description) {
+        return Map.of("type", List.of("string", "null"), "description", description);
+    }
+
+    static Map<String, Object> array(String description, Map<String, Object> item) {
+        return Map.of("type", "array", "description", description, "items", item);
+    }
+
+    /** An object whose keys are names (of namespaces, scopes, settings) and whose values are {@code value}. */
+    static Map<String, Object> mapOf(String description, Map<String, Object> value) {
+        return Map.of("type", "object", "description", description, "additionalProperties", value);
     }
 }

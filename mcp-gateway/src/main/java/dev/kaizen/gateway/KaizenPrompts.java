@@ -20,8 +20,11 @@ final class KaizenPrompts {
             .title("Split a task into search queries")
             .description("How to split a task into 2-5 focused queries for get_task_context.")
             .arguments(List.of(McpSchema.PromptArgument.builder("task")
-                    .description("The task you are about to do (optional).")
-                    .required(false).build()))
+                            .description("The task you are about to do (optional).")
+                            .required(false).build(),
+                    McpSchema.PromptArgument.builder("scope")
+                            .description("The scope of the task, 'namespace:scope' (optional; completions list them).")
+                            .required(false).build()))
             .build();
 
     private KaizenPrompts() {
@@ -68,8 +71,13 @@ final class KaizenPrompts {
                     with its best query, and the answer is one list, best first, each entry with its scope. Use
                     the scope of the task (e.g. 'acme:frontend-team') and, if known, its task_size (%s) to leave
                     out entries meant for bigger tasks.
-                    """.formatted(Rules.QUERY_RULE, Rules.TASK_SIZE_RULE)
-                    + draft("Task", arguments.get("task")));
+
+                    The answer fits max_tokens (default %d): the best entries come whole, the rest as excerpts
+                    with a uri (kaizen://knowledge/<id>) to read whole with resources/read when one matters;
+                    'more' says how many matched beyond the answer and next_offset reads on. Ask for a smaller
+                    budget for a quick look, a larger one before a big change.
+                    """.formatted(Rules.QUERY_RULE, Rules.TASK_SIZE_RULE, Rules.MAX_TOKENS_DEFAULT)
+                    + draft("Task", arguments.get("task")) + draft("Scope", arguments.get("scope")));
         }
         throw new IllegalArgumentException("unknown prompt " + request.name());
     }

@@ -1,5 +1,6 @@
 package dev.kaizen.gateway;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -11,10 +12,17 @@ import io.modelcontextprotocol.spec.McpSchema;
  */
 record KaizenTool(McpSchema.Tool definition, Set<String> arguments, Handler handler) {
 
-    /** Turns a call's arguments into gRPC calls and returns the structured result. */
+    /** Turns a call's arguments into gRPC calls and returns the answer. */
     @FunctionalInterface
     interface Handler {
-        Map<String, Object> call(Arguments arguments, KnowledgeServiceClient kaizen);
+        Answer call(Arguments arguments, KnowledgeServiceClient kaizen);
+    }
+
+    /** A tool's answer: the structured result, and links to resources beside it. */
+    record Answer(Map<String, Object> body, List<McpSchema.ResourceLink> links) {
+        static Answer of(Map<String, Object> body) {
+            return new Answer(body, List.of());
+        }
     }
 
     String name() {

@@ -29,7 +29,6 @@ import dev.kaizen.api.v1.ResolveKnowledgeConflictRequest;
 import dev.kaizen.api.v1.ResolveKnowledgeConflictResponse;
 import dev.kaizen.api.v1.Scope;
 import dev.kaizen.api.v1.ScopeParents;
-import dev.kaizen.api.v1.TaskContextEntry;
 import dev.kaizen.api.v1.TaskSize;
 import dev.kaizen.api.v1.UpdateConfigRequest;
 import dev.kaizen.api.v1.UpdateConfigResponse;
@@ -39,10 +38,13 @@ import dev.kaizen.api.v1.UpdateNamespaceRequest;
 import dev.kaizen.api.v1.UpdateScopeRequest;
 import dev.kaizen.api.v1.WriteKnowledgeRequest;
 import dev.kaizen.api.v1.WriteKnowledgeResponse;
+import io.modelcontextprotocol.json.McpJsonDefaults;
+import io.modelcontextprotocol.json.McpJsonMapper;
 import io.modelcontextprotocol.spec.McpSchema;
 
 import static dev.kaizen.gateway.JsonSchemas.id;
 import static dev.kaizen.gateway.JsonSchemas.ids;
+import static dev.kaizen.gateway.JsonSchemas.integer;
 import static dev.kaizen.gateway.JsonSchemas.nullableOneOf;
 import static dev.kaizen.gateway.JsonSchemas.object;
 import static dev.kaizen.gateway.JsonSchemas.oneOf;
@@ -50,6 +52,10 @@ import static dev.kaizen.gateway.JsonSchemas.optional;
 import static dev.kaizen.gateway.JsonSchemas.required;
 import static dev.kaizen.gateway.JsonSchemas.string;
 import static dev.kaizen.gateway.JsonSchemas.strings;
+import static dev.kaizen.gateway.ToolResults.map;
+import static dev.kaizen.gateway.ToolResults.namespace;
+import static dev.kaizen.gateway.ToolResults.namespaceBody;
+import static dev.kaizen.gateway.ToolResults.scope;
 
 /**
  * The sixteen Kaizen tools: for each, its schema, annotations and the
@@ -68,6 +74,8 @@ final class KaizenTools {
     private static final String ID = "Knowledge id, as a decimal string (e.g. \"42\") or an integer.";
 
     private enum Kind { READ_ONLY, WRITE, DESTRUCTIVE }
+
+    private static final McpJsonMapper JSON = McpJsonDefaults.getMapper();
 
     private KaizenTools() {
     }
@@ -208,7 +216,7 @@ final class KaizenTools {
                         Kind.READ_ONLY,
                         object(required("ids", ids("1-" + Rules.IDS_MAX + " " + ID, Rules.IDS_MAX))),
                         (args, kaizen) -> map("entries", kaizen.knowledge().getKnowledge(GetKnowledgeRequest.newBuilder()
-                                .addAllIds(args.ids("ids")).build()).getEntriesList().stream().map(KaizenTools::entry).toList())),
+                                .addAllIds(args.ids("ids")).build()).getEntriesList().stream().map(ToolResults::entry).toList())),
                 tool("resolve_knowledge_conflict", "Resolve a knowledge conflict",
                         "When entries contradict each other, keep one active and hide the others from every "
                                 + "search from now on; the decision is kept as an audit record.",
@@ -223,12 +231,14 @@ final class KaizenTools {
                             return map("active_id", String.valueOf(resolved.getActiveId()), "suppressed_ids",
                                     resolved.getSuppressedIdsList().stream().map(String::valueOf).toList());
                         }),
-                tool("get_task_context", "Get the knowledge for a task",
+                linking("get_task_context", "Get the knowledge for a task",
                         "Before a task, find the knowledge relevant to it: several focused full-text queries at once "
-                                + "over the scope and everything it inherits. Results are one list, best first, each "
-                                + "with its id, scope, relevance (0-1; 0.5 or more means it holds every word of a "
-                                + "query) and content. Use the optimize_search_queries prompt to split a task into "
-                                + "queries.",
+                                + "over the scope and everything it inherits. The answer is one list, best first, each "
+                                + "entry with its id, scope, relevance (0-1; 0.5 or more means it holds every word of a "
+                                + "query) and content, within max_tokens: the best entries come whole while they fit, "
+                                + "the rest as a short excerpt with the uri that reads it whole (resources/read); "
+                                + "'more' and 'next_offset' say how many matched beyond the answer and how to read on. "
+                                + "Use the optimize_search_queries prompt to split a task into queries.",
                         Kind.READ_ONLY,
                         object(required("queries", strings("Queries: " + Rules.QUERIES_RULE + ". Entries holding every "
                                         + "word of a query rank first; entries holding some of them follow when few hold "
@@ -236,13 +246,24 @@ final class KaizenTools {
                                         string(Rules.QUERY_RULE))),
                                 required("scope", string("Scope of the task: " + Rules.SCOPE_RULE + ".")),
                                 optional("task_size", oneOf("Size of the task, " + Rules.TASK_SIZE_RULE + ": keeps entries "
-                                        + "without a task size or with one at least this large.", Rules.TASK_SIZES))),
+                                        + "without a task size or with one at least this large.", Rules.TASK_SIZES)),
+                                optional("max_tokens", integer("Most tokens the answer may take: " + Rules.MAX_TOKENS_RULE
+                                        + ".", Rules.MAX_TOKENS_MIN, Rules.MAX_TOKENS_MAX)),
+                                optional("offset", integer("Where in the ranked list the answer starts (default 0): "
+                                        + "give the next_offset of an earlier answer to read on.", 0, Rules.RESULTS_MAX))),
                         (args, kaizen) -> {
+                            List<String> queries = args.strings("queries");
                             GetTaskContextRequest.Builder request = GetTaskContextRequest.newBuilder()
-                                    .addAllQueries(args.strings("queries")).setScope(args.string("scope"));
+                                    .addAllQueries(queries).setScope(args.string("scope"));
                             args.taskSize("task_size").ifPresent(request::setTaskSize);
-                            return map("results", kaizen.knowledge().getTaskContext(request.build()).getEntriesList()
-                                    .stream().map(KaizenTools::result).toList());
+                            int maxTokens = args.integer("max_tokens", Rules.MAX_TOKENS_DEFAULT,
+                                    value -> Rules.maxTokens("max_tokens", value));
+                            int offset = args.integer("offset", 0, value -> Rules.offset("offset", value));
+                            TaskContextAnswer answer = TaskContextAnswer.fit(
+                                    kaizen.knowledge().getTaskContext(request.build()).getEntriesList(), queries,
+                                    maxTokens, offset, JSON);
+                            return new KaizenTool.Answer(answer.body(), answer.excerpted().stream()
+                                    .map(KaizenResources::entryLink).toList());
                         }),
                 tool("list_config", "List the configuration",
                         "List the search settings with their values, defaults, types and descriptions.",
@@ -281,8 +302,22 @@ final class KaizenTools {
                         }));
     }
 
+    /** A tool whose answer is its structured result alone. */
     private static KaizenTool tool(String name, String title, String description, Kind kind,
-                                   Map<String, Object> schema, KaizenTool.Handler handler) {
+                                   Map<String, Object> schema, Result result) {
+        return linking(name, title, description, kind, schema,
+                (arguments, kaizen) -> KaizenTool.Answer.of(result.of(arguments, kaizen)));
+    }
+
+    /** Computes a tool's structured result. */
+    @FunctionalInterface
+    private interface Result {
+        Map<String, Object> of(Arguments arguments, KnowledgeServiceClient kaizen);
+    }
+
+    /** A tool whose answer may link resources beside its structured result. */
+    private static KaizenTool linking(String name, String title, String description, Kind kind,
+                                      Map<String, Object> schema, KaizenTool.Handler handler) {
         McpSchema.ToolAnnotations annotations = McpSchema.ToolAnnotations.builder()
                 .title(title)
                 .readOnlyHint(kind == Kind.READ_ONLY)
@@ -294,6 +329,7 @@ final class KaizenTools {
                 .title(title)
                 .description(description)
                 .annotations(annotations)
+                .outputSchema(ToolResults.schema(name))
                 .build();
         @SuppressWarnings("unchecked")
         Set<String> arguments = ((Map<String, Object>) schema.get("properties")).keySet();
@@ -308,65 +344,4 @@ final class KaizenTools {
             default -> throw new ToolRefusal("style " + Rules.quote(style) + " is not known: use short, long or details.");
         };
     }
-
-    /** {"name", "description", "scopes"} of create_namespace and update_namespace. */
-    private static Map<String, Object> namespace(Namespace namespace) {
-        Map<String, Object> result = map("name", namespace.getName());
-        result.putAll(namespaceBody(namespace));
-        return result;
-    }
-
-    private static Map<String, Object> namespaceBody(Namespace namespace) {
-        Map<String, Object> body = map("description", namespace.getDescription());
-        if (namespace.getScopesCount() > 0) {
-            Map<String, Object> scopes = new LinkedHashMap<>();
-            for (Scope scope : namespace.getScopesList()) {
-                Map<String, Object> scopeBody = map("description", scope.getDescription());
-                if (scope.getParentsCount() > 0) {
-                    scopeBody.put("parents", scope.getParentsList());
-                }
-                scopes.put(scope.getName().substring(scope.getName().indexOf(Rules.SCOPE_SEPARATOR) + 1), scopeBody);
-            }
-            body.put("scopes", scopes);
-        }
-        return body;
-    }
-
-    private static Map<String, Object> scope(Scope scope) {
-        return map("scope", scope.getName(), "description", scope.getDescription(), "parents", scope.getParentsList());
-    }
-
-    private static Map<String, Object> entry(KnowledgeEntry entry) {
-        return map("id", String.valueOf(entry.getId()),
-                "scope", entry.getScope(),
-                "content", entry.getContent(),
-                "context", entry.getContext(),
-                "task_size", entry.getTaskSize() == TaskSize.TASK_SIZE_UNSPECIFIED ? null
-                        : entry.getTaskSize().name().substring("TASK_SIZE_".length()),
-                "suppressed", entry.getSuppressed(),
-                "create_time", instant(entry.getCreateTime()),
-                "update_time", instant(entry.getUpdateTime()));
-    }
-
-    /** One search result; relevance to three decimals, which is all its precision means. */
-    private static Map<String, Object> result(TaskContextEntry entry) {
-        return map("id", String.valueOf(entry.getId()),
-                "scope", entry.getScope(),
-                "relevance", Math.round(entry.getRelevance() * 1000) / 1000.0,
-                "content", entry.getContent());
-    }
-
-    private static String instant(com.google.protobuf.Timestamp time) {
-        return Instant.ofEpochSecond(time.getSeconds(), time.getNanos()).toString();
-    }
-
-    /** An ordered map from alternating keys and values (values may be null). */
-    private static Map<String, Object> map(Object... keysAndValues) {
-        Map<String, Object> map = new LinkedHashMap<>();
-        for (int i = 0; i < keysAndValues.length; i += 2) {
-            map.put((String) keysAndValues[i], keysAndValues[i + 1]);
-        }
-        return map;
-    }
-
 }

@@ -44,7 +44,7 @@ public final class Server {
         StreamableHttpTransport transport = new StreamableHttpTransport(json,
                 list(config, "mcp.origins"),
                 list(config, "mcp.tokens"));
-        McpStatelessSyncServer mcp = McpServers.stateless(transport, json, new ToolCalls(kaizen, json), KaizenTools.all());
+        McpStatelessSyncServer mcp = McpServers.stateless(transport, json, new ToolCalls(kaizen, json), KaizenTools.all(), kaizen);
 
         WebServer webServer = Servers.webServer(config, Servers.readiness("knowledge-service",
                         () -> HealthCheckResponse.builder().status(kaizen.serviceAnswers()).build()))

@@ -42,7 +42,7 @@ final class StdioGateway {
         McpJsonMapper json = McpJsonDefaults.getMapper();
         try (KnowledgeServiceClient kaizen = Server.client(config)) {
             McpSyncServer server = McpServers.sessions(JsonRpcErrors.guard(new StdioServerTransportProvider(json, stdin, System.out)), json,
-                    new ToolCalls(kaizen, json), KaizenTools.all());
+                    new ToolCalls(kaizen, json), KaizenTools.all(), kaizen);
             closed.await();
             server.closeGracefully();
         }

@@ -37,13 +37,14 @@ final class ToolCalls {
         long start = System.nanoTime();
         String outcome = "error";
         try {
-            Map<String, Object> result = tool.handler().call(new Arguments(tool.name(), arguments, tool.arguments()), kaizen);
+            KaizenTool.Answer answer = tool.handler().call(new Arguments(tool.name(), arguments, tool.arguments()), kaizen);
             outcome = "ok";
-            return McpSchema.CallToolResult.builder()
-                    .structuredContent(result)
-                    .addTextContent(toJson(result))
-                    .isError(false)
-                    .build();
+            McpSchema.CallToolResult.Builder result = McpSchema.CallToolResult.builder()
+                    .structuredContent(answer.body())
+                    .addTextContent(toJson(answer.body()))
+                    .isError(false);
+            answer.links().forEach(result::addContent);
+            return result.build();
         } catch (ToolRefusal refusal) {
             outcome = "rejected";
             return error(refusal.getMessage());

@@ -61,6 +61,18 @@ public final class Rules {
     public static final String QUERY_RULE = "1-" + QUERY_KEYWORDS_MAX + " space-separated keywords, each " + KEYWORD_RULE;
     public static final String QUERIES_RULE = "1-" + QUERIES_MAX + " queries, each " + QUERY_RULE;
 
+    /**
+     * The context budget of a search answer, in tokens, estimated as one token per
+     * {@value #CHARS_PER_TOKEN} characters of the answer's JSON.
+     */
+    public static final int MAX_TOKENS_MIN = 200;
+    public static final int MAX_TOKENS_MAX = 200_000;
+    public static final int MAX_TOKENS_DEFAULT = 4_000;
+    public static final int CHARS_PER_TOKEN = 4;
+    public static final String MAX_TOKENS_RULE = "a whole number from " + MAX_TOKENS_MIN + " to " + MAX_TOKENS_MAX
+            + " (default " + MAX_TOKENS_DEFAULT + "; a token is counted as " + CHARS_PER_TOKEN
+            + " characters of the answer's JSON)";
+
     /** Extra parents of a scope, as given (repeats count). */
     public static final int PARENTS_MAX = 100;
 
@@ -216,6 +228,26 @@ public final class Rules {
             throw new RuleViolation(argument + " (seconds " + seconds + ", nanos " + nanos + ") is out of range: give "
                     + TIMESTAMP_RULE + ", or leave it out for the time of the import.");
         }
+    }
+
+    /** Most results one search answers (the range of search.max_results). */
+    public static final int RESULTS_MAX = 1000;
+
+    /** Checks a position in a ranked list of results. */
+    public static int offset(String argument, long offset) {
+        if (offset < 0 || offset > RESULTS_MAX) {
+            throw new RuleViolation(argument + " " + offset + " is out of range: give 0-" + RESULTS_MAX
+                    + ", e.g. the next_offset of an earlier answer.");
+        }
+        return (int) offset;
+    }
+
+    /** Checks a context budget in tokens. */
+    public static int maxTokens(String argument, long tokens) {
+        if (tokens < MAX_TOKENS_MIN || tokens > MAX_TOKENS_MAX) {
+            throw new RuleViolation(argument + " " + tokens + " is out of range: give " + MAX_TOKENS_RULE + ".");
+        }
+        return (int) tokens;
     }
 
     /** Checks the number of ids of a batch argument. */
