@@ -39,8 +39,8 @@ final class ConfigService implements BindableService {
     }
 
     private ListConfigResponse listConfig(ListConfigRequest request) {
-        List<ConfigEntry> entries = Sql.rows(database.execute(),
-                        "SELECT key, type, value, default_value, description FROM config ORDER BY key")
+        List<ConfigEntry> entries = database.inTransaction(db -> Sql.rows(db,
+                        "SELECT key, type, value, default_value, description FROM config ORDER BY key"))
                 .stream()
                 .map(row -> ConfigEntry.newBuilder()
                         .setKey(Sql.string(row, "key"))

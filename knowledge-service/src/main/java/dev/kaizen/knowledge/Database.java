@@ -3,15 +3,19 @@ package dev.kaizen.knowledge;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import io.grpc.Context;
+import io.grpc.Deadline;
+import io.grpc.Status;
 import io.helidon.config.Config;
 import io.helidon.dbclient.DbClient;
-import io.helidon.dbclient.DbExecute;
 import io.helidon.dbclient.DbTransaction;
 import io.helidon.dbclient.jdbc.JdbcClientBuilder;
+import org.postgresql.PGConnection;
 
 /**
  * knowledge-service's only way to PostgreSQL: a HikariCP pool behind Helidon's JDBC DbClient.
@@ -20,15 +24,22 @@ import io.helidon.dbclient.jdbc.JdbcClientBuilder;
 final class Database implements AutoCloseable {
     private static final int RETRIES_ON_CONFLICT = 3;
 
+    /** The connection this thread's transaction uses, so a cancelled call can cancel its statement. */
+    private static final ThreadLocal<Connection> IN_USE = new ThreadLocal<>();
+
     private final HikariDataSource dataSource;
     private final DbClient client;
+    private final Duration statementCeiling;
 
-    private Database(HikariDataSource dataSource) {
+    private Database(HikariDataSource dataSource, Duration statementCeiling) {
         this.dataSource = dataSource;
+        this.statementCeiling = statementCeiling;
         this.client = JdbcClientBuilder.create()
                 .connectionPool(() -> {
                     try {
-                        return dataSource.getConnection();
+                        Connection connection = dataSource.getConnection();
+                        IN_USE.set(connection);
+                        return connection;
                     } catch (SQLException e) {
                         throw new DatabaseUnavailable(e);
                     }
@@ -51,22 +62,26 @@ final class Database implements AutoCloseable {
         pool.setInitializationFailTimeout(-1);
         pool.addDataSourceProperty("ApplicationName", "knowledge-service");
         pool.addDataSourceProperty("tcpKeepAlive", "true");
-        return new Database(new HikariDataSource(pool));
-    }
-
-    /** Statements outside a transaction, each on a pooled connection of its own. */
-    DbExecute execute() {
-        return client.execute();
+        return new Database(new HikariDataSource(pool), db.get("statement.timeout").as(Duration.class).get());
     }
 
     /**
      * Runs {@code work} in one transaction: committed when it returns, rolled back when it throws.
-     * A serialization failure or deadlock reruns it (a few times) as PostgreSQL advises.
+     * Each statement is bounded by what is left of the call's deadline (the gRPC {@link Context}'s)
+     * and by {@code db.statement.timeout}, and is cancelled when the call is; a call whose deadline
+     * has passed does not start. A serialization failure or deadlock reruns it (a few times) as
+     * PostgreSQL advises.
      */
     <T> T inTransaction(Function<DbTransaction, T> work) {
+        Context call = Context.current();
         for (int attempt = 1; ; attempt++) {
             DbTransaction transaction = client.transaction();
+            Context.CancellationListener cancel = null;
             try {
+                Sql.row(transaction, "SELECT set_config('statement_timeout', ?, true)", timeout(call) + "ms");
+                Connection connection = IN_USE.get();
+                cancel = cancelled -> cancel(connection);
+                call.addListener(cancel, command -> Thread.ofVirtual().start(command));
                 T result = work.apply(transaction);
                 transaction.commit();
                 return result;
@@ -75,7 +90,36 @@ final class Database implements AutoCloseable {
                 if (attempt >= RETRIES_ON_CONFLICT || !Failures.isTransientConflict(e)) {
                     throw e;
                 }
+            } finally {
+                if (cancel != null) {
+                    call.removeListener(cancel);
+                }
+                IN_USE.remove();
             }
+        }
+    }
+
+    /** Milliseconds a statement of {@code call} may take: what is left of its deadline, at most the ceiling. */
+    private long timeout(Context call) {
+        long ceiling = statementCeiling.toMillis();
+        Deadline deadline = call.getDeadline();
+        if (deadline == null) {
+            return ceiling;
+        }
+        long left = deadline.timeRemaining(TimeUnit.MILLISECONDS);
+        if (left <= 0) {
+            throw Status.DEADLINE_EXCEEDED.withDescription("The call's deadline passed before it reached the database; "
+                    + "retry with a longer deadline.").asRuntimeException();
+        }
+        return Math.min(left, ceiling);
+    }
+
+    /** Asks PostgreSQL to cancel what {@code connection} is running (the call that uses it was cancelled). */
+    private static void cancel(Connection connection) {
+        try {
+            connection.unwrap(PGConnection.class).cancelQuery();
+        } catch (SQLException e) {
+            // the statement ended meanwhile, or the connection is gone: nothing left to cancel
         }
     }
 

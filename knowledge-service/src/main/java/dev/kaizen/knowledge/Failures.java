@@ -120,7 +120,7 @@ final class Failures {
                     return Status.ABORTED.withDescription("A concurrent change conflicted with this one; retry.");
                 }
                 case QUERY_CANCELED -> {
-                    return Status.DEADLINE_EXCEEDED.withDescription("The database took too long; retry later.");
+                    return cancelled(io.grpc.Context.current());
                 }
                 default -> {
                 }
@@ -130,6 +130,19 @@ final class Failures {
         LOG.log(System.Logger.Level.ERROR, method + " failed, reference " + reference, failure);
         return Status.INTERNAL.withDescription("Internal error in knowledge-service (reference " + reference
                 + "); the service log has the details.");
+    }
+
+    /** Why PostgreSQL cancelled the call's statement: its deadline passed, its caller cancelled, or the ceiling. */
+    static Status cancelled(io.grpc.Context call) {
+        if (call.getDeadline() != null && call.getDeadline().isExpired()) {
+            return Status.DEADLINE_EXCEEDED.withDescription("The call's deadline passed while the database worked on it; "
+                    + "retry with a longer deadline.");
+        }
+        if (call.isCancelled()) {
+            return Status.CANCELLED.withDescription("The call was cancelled by its caller.");
+        }
+        return Status.DEADLINE_EXCEEDED.withDescription("The database took longer than a statement may take "
+                + "(db.statement.timeout); retry, or narrow the request.");
     }
 
     /** Whether the failure is a conflict with a concurrent transaction that a rerun may not meet. */

@@ -88,7 +88,7 @@ final class KnowledgeService implements BindableService {
         String content = Rules.content("content", request.getContent());
         String context = Rules.context("context", request.getContext());
         String taskSize = TaskSizes.toDatabase(request.getTaskSize());
-        long id = insert(database.execute(), scope, content, context, taskSize, false, null, null)
+        long id = database.inTransaction(db -> insert(db, scope, content, context, taskSize, false, null, null))
                 .orElseThrow(() -> Scopes.notFound("scope", scope));
         return WriteKnowledgeResponse.newBuilder().setId(id).setScope(scope.toString()).build();
     }
@@ -127,7 +127,7 @@ final class KnowledgeService implements BindableService {
 
     private DeleteKnowledgeResponse deleteKnowledge(DeleteKnowledgeRequest request) {
         long id = Rules.id("id", request.getId());
-        if (Sql.update(database.execute(), "DELETE FROM knowledge WHERE id = ?", id) == 0) {
+        if (database.inTransaction(db -> Sql.update(db, "DELETE FROM knowledge WHERE id = ?", id)) == 0) {
             throw entriesNotFound("id", List.of(id));
         }
         return DeleteKnowledgeResponse.newBuilder().setId(id).build();
@@ -136,7 +136,7 @@ final class KnowledgeService implements BindableService {
     private GetKnowledgeResponse getKnowledge(GetKnowledgeRequest request) {
         Set<Long> ids = ids("ids", request.getIdsList());
         Map<Long, KnowledgeEntry> found = new HashMap<>();
-        for (DbRow row : Sql.rows(database.execute(), SELECT_ENTRIES + "WHERE k.id = ANY (?)", toArray(ids))) {
+        for (DbRow row : database.inTransaction(db -> Sql.rows(db, SELECT_ENTRIES + "WHERE k.id = ANY (?)", toArray(ids)))) {
             KnowledgeEntry entry = entry(row);
             found.put(entry.getId(), entry);
         }
@@ -177,21 +177,22 @@ final class KnowledgeService implements BindableService {
         List<String> queries = Rules.queries("queries", request.getQueriesList());
         ScopeName scope = ScopeName.parse("scope", request.getScope());
         String taskSize = TaskSizes.toDatabase(request.getTaskSize());
-        long scopeId = Scopes.id(database.execute(), "scope", scope);
-        return TaskContextSearch.search(database.execute(), scopeId, queries, taskSize);
+        return database.inTransaction(db -> TaskContextSearch.search(db, Scopes.id(db, "scope", scope), queries, taskSize));
     }
 
     private void exportKnowledge(ExportKnowledgeRequest request, Consumer<ExportKnowledgeResponse> responses) {
         String namespace = request.hasNamespace() ? Rules.name("namespace", request.getNamespace()) : null;
-        if (namespace != null && Sql.row(database.execute(), "SELECT 1 FROM namespace WHERE name = ?", namespace).isEmpty()) {
+        if (namespace != null && database.inTransaction(db -> Sql.row(db, "SELECT 1 FROM namespace WHERE name = ?", namespace))
+                .isEmpty()) {
             throw NamespaceService.namespaceNotFound("namespace", namespace);
         }
         long after = 0;
         while (true) {
-            List<DbRow> page = Sql.rows(database.execute(), SELECT_ENTRIES + """
+            long from = after;
+            List<DbRow> page = database.inTransaction(db -> Sql.rows(db, SELECT_ENTRIES + """
                     WHERE k.id > ? AND s.namespace = coalesce(?, s.namespace)
                     ORDER BY k.id
-                    LIMIT ?""", after, namespace, EXPORT_PAGE);
+                    LIMIT ?""", from, namespace, EXPORT_PAGE));
             for (DbRow row : page) {
                 KnowledgeEntry entry = entry(row);
                 responses.accept(ExportKnowledgeResponse.newBuilder().setEntry(entry).build());

@@ -43,7 +43,7 @@ final class NamespaceService implements BindableService {
     private ListNamespacesResponse listNamespaces(ListNamespacesRequest request) {
         String only = request.hasName() ? Rules.name("name", request.getName()) : null;
         NamespaceView view = request.getView();
-        List<Namespace> namespaces = namespaces(database.execute(), only, view);
+        List<Namespace> namespaces = database.inTransaction(db -> namespaces(db, only, view));
         if (only != null && namespaces.isEmpty()) {
             throw namespaceNotFound("name", only);
         }

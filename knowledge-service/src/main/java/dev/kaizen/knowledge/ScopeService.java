@@ -45,11 +45,12 @@ final class ScopeService implements BindableService {
 
     private GetScopeResponse getScope(GetScopeRequest request) {
         ScopeName scope = ScopeName.parse("scope", request.getScope());
-        DbExecute db = database.execute();
-        long id = Scopes.id(db, "scope", scope);
-        long entries = Sql.row(db, "SELECT count(*) AS entries FROM knowledge WHERE scope_id = ?", id)
-                .map(row -> Sql.number(row, "entries")).orElse(0L);
-        return GetScopeResponse.newBuilder().setScope(Scopes.describe(db, id).toBuilder().setEntries(entries)).build();
+        return database.inTransaction(db -> {
+            long id = Scopes.id(db, "scope", scope);
+            long entries = Sql.row(db, "SELECT count(*) AS entries FROM knowledge WHERE scope_id = ?", id)
+                    .map(row -> Sql.number(row, "entries")).orElse(0L);
+            return GetScopeResponse.newBuilder().setScope(Scopes.describe(db, id).toBuilder().setEntries(entries)).build();
+        });
     }
 
     private CreateScopeResponse createScope(CreateScopeRequest request) {

@@ -40,12 +40,15 @@ final class SearchStatistics implements AutoCloseable {
     }
 
     private void refreshIfStale() {
-        long changes = Sql.row(database.execute(), """
-                        SELECT coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0) AS changes
-                        FROM pg_stat_user_tables WHERE relid = 'knowledge'::regclass""")
-                .map(row -> Sql.number(row, "changes")).orElse(0L);
-        long entries = Sql.row(database.execute(), "SELECT coalesce(max(entries), 0) AS entries FROM search_corpus_stat")
-                .map(row -> Sql.number(row, "entries")).orElse(0L);
+        long[] counts = database.inTransaction(db -> new long[] {
+            Sql.row(db, """
+                    SELECT coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0) AS changes
+                    FROM pg_stat_user_tables WHERE relid = 'knowledge'::regclass""")
+                    .map(row -> Sql.number(row, "changes")).orElse(0L),
+            Sql.row(db, "SELECT coalesce(max(entries), 0) AS entries FROM search_corpus_stat")
+                    .map(row -> Sql.number(row, "entries")).orElse(0L)});
+        long changes = counts[0];
+        long entries = counts[1];
         // counters start again from 0 after a crash or a statistics reset
         long changed = changesAtRefresh < 0 || changes < changesAtRefresh ? Long.MAX_VALUE : changes - changesAtRefresh;
         if (changed > 0 && (changed >= Math.max(1, SHARE_CHANGED * entries)

@@ -53,7 +53,10 @@ public final class Server {
 
         GrpcRouting.Builder grpc = GrpcRouting.builder()
                 .intercept(new GrpcMetrics())
-                .intercept(new UnreadRequests(config.get("server.protocols.grpc.max-read-buffer-size").asInt().get()));
+                .intercept(new UnreadRequests(config.get("server.protocols.grpc.max-read-buffer-size").asInt().get()))
+                // as many calls at work as the pool has connections: none of them waits for one
+                .intercept(new CallLimits(config.get("db.pool.size").asInt().get(),
+                        config.get("calls.queue-wait").as(Duration.class).get()));
         services.forEach(service -> grpc.service(Rpc.protoFile(service), () -> service));
         grpc.service(health.grpcService());
 

@@ -43,7 +43,9 @@ public final class Server {
         McpJsonMapper json = McpJsonDefaults.getMapper();
         StreamableHttpTransport transport = new StreamableHttpTransport(json,
                 list(config, "mcp.origins"),
-                list(config, "mcp.tokens"));
+                list(config, "mcp.tokens"),
+                config.get("mcp.concurrency.limit").asInt().get(),
+                config.get("mcp.concurrency.queue-wait").as(Duration.class).get());
         McpStatelessSyncServer mcp = McpServers.stateless(transport, json, new ToolCalls(kaizen, json), KaizenTools.all(), kaizen);
 
         WebServer webServer = Servers.webServer(config, Servers.readiness("knowledge-service",

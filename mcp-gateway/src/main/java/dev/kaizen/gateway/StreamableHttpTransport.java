@@ -3,10 +3,13 @@ package dev.kaizen.gateway;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
@@ -42,9 +45,15 @@ final class StreamableHttpTransport implements McpStatelessServerTransport, Http
     private final List<byte[]> tokens;
     private volatile McpStatelessServerHandler handler;
     private volatile boolean closing;
+    /** Requests at work at once; more wait up to queueWait, then get 503 with Retry-After. */
+    private final Semaphore turns;
+    private final Duration queueWait;
 
-    StreamableHttpTransport(McpJsonMapper json, List<String> allowedOrigins, List<String> tokens) {
+    StreamableHttpTransport(McpJsonMapper json, List<String> allowedOrigins, List<String> tokens, int concurrent,
+                            Duration queueWait) {
         this.json = json;
+        this.turns = new Semaphore(concurrent);
+        this.queueWait = queueWait;
         this.origins = DefaultServerTransportSecurityValidator.builder().allowedOrigins(allowedOrigins).build();
         this.tokens = tokens.stream().map(token -> token.getBytes(StandardCharsets.UTF_8)).toList();
     }
@@ -72,9 +81,31 @@ final class StreamableHttpTransport implements McpStatelessServerTransport, Http
 
     private void post(ServerRequest request, ServerResponse response) {
         if (closing) {
+            response.header(HeaderNames.RETRY_AFTER, "1");
             error(response, Status.SERVICE_UNAVAILABLE_503, INTERNAL_ERROR, "The gateway is shutting down; retry.");
             return;
         }
+        boolean turn;
+        try {
+            turn = turns.tryAcquire(queueWait.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            turn = false;
+        }
+        if (!turn) {
+            response.header(HeaderNames.RETRY_AFTER, "1");
+            error(response, Status.SERVICE_UNAVAILABLE_503, INTERNAL_ERROR,
+                    "The gateway is at capacity; retry in a second.");
+            return;
+        }
+        try {
+            serve(request, response);
+        } finally {
+            turns.release();
+        }
+    }
+
+    private void serve(ServerRequest request, ServerResponse response) {
         try {
             origins.validate(headers(request));
         } catch (ServerTransportSecurityException e) {

@@ -22,6 +22,7 @@ import io.modelcontextprotocol.spec.McpSchema;
  */
 final class ToolCalls {
     static final String UNAVAILABLE = "Knowledge service unavailable, retry later.";
+    static final String BUSY = "Knowledge service is busy right now; retry in about a second.";
 
     private final KnowledgeServiceClient kaizen;
     private final McpJsonMapper json;
@@ -51,7 +52,7 @@ final class ToolCalls {
         } catch (StatusRuntimeException failure) {
             Status status = failure.getStatus();
             outcome = switch (status.getCode()) {
-                case UNAVAILABLE, DEADLINE_EXCEEDED -> "unavailable";
+                case UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED -> "unavailable";
                 case INTERNAL, UNKNOWN, UNIMPLEMENTED, DATA_LOSS, UNAUTHENTICATED, PERMISSION_DENIED -> "error";
                 default -> "rejected";
             };
@@ -77,6 +78,8 @@ final class ToolCalls {
         return switch (status.getCode()) {
             case UNAVAILABLE -> UNAVAILABLE;
             case DEADLINE_EXCEEDED -> "Knowledge service did not answer in time, retry later.";
+            case RESOURCE_EXHAUSTED -> status.getDescription() != null && status.getDescription().contains("larger than")
+                    ? status.getDescription() : BUSY;
             case INVALID_ARGUMENT, NOT_FOUND, ALREADY_EXISTS, FAILED_PRECONDITION, ABORTED, OUT_OF_RANGE, INTERNAL ->
                     status.getDescription() == null ? tool + " failed (" + status.getCode() + "); retry later."
                             : status.getDescription();
