@@ -12,6 +12,7 @@ import com.google.protobuf.Descriptors.MethodDescriptor;
 import com.google.protobuf.Descriptors.ServiceDescriptor;
 import com.google.protobuf.DynamicMessage;
 import com.google.protobuf.Message;
+import dev.kaizen.api.Rules;
 import dev.kaizen.api.v1.ConfigServiceProto;
 import dev.kaizen.api.v1.CreateNamespaceRequest;
 import dev.kaizen.api.v1.CreateScopeRequest;
@@ -81,7 +82,7 @@ class HostileInputTest extends ServiceTest {
                 Map.entry("DeleteScope", DeleteScopeRequest.newBuilder().setScope(ns + ":" + unique("ghost")).build()),
                 Map.entry("WriteKnowledge", WriteKnowledgeRequest.newBuilder().setScope(ns + ":team")
                         .setContent("Hostile input is refused.").setContext("hostile input").build()),
-                Map.entry("UpdateKnowledge", UpdateKnowledgeRequest.newBuilder().setId(Long.MAX_VALUE)
+                Map.entry("UpdateKnowledge", UpdateKnowledgeRequest.newBuilder().setId(Rules.ID_MAX)
                         .setContent("Changed").setContext("changed").setScope(ns + ":team").build()),
                 Map.entry("GetTaskContext", GetTaskContextRequest.newBuilder().setScope(ns + ":team")
                         .addQueries("hostile input").build()),

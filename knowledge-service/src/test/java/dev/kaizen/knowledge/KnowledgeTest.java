@@ -86,7 +86,7 @@ class KnowledgeTest extends ServiceTest {
         assertRefused(Status.Code.NOT_FOUND, () -> service.knowledge().updateKnowledge(
                 UpdateKnowledgeRequest.newBuilder().setId(id).setScope(ns + ":ghost").build()));
         assertRefused(Status.Code.NOT_FOUND, () -> service.knowledge().updateKnowledge(
-                UpdateKnowledgeRequest.newBuilder().setId(Long.MAX_VALUE).setContent("x").build()));
+                UpdateKnowledgeRequest.newBuilder().setId(Rules.ID_MAX).setContent("x").build()));
     }
 
     @Test
@@ -110,8 +110,8 @@ class KnowledgeTest extends ServiceTest {
                 .getEntriesList().stream().map(KnowledgeEntry::getId).toList();
         assertEquals(List.of(second, first), ids);
         String message = assertRefused(Status.Code.NOT_FOUND, () -> service.knowledge().getKnowledge(
-                GetKnowledgeRequest.newBuilder().addIds(first).addIds(Long.MAX_VALUE).build()));
-        assertTrue(message.contains(String.valueOf(Long.MAX_VALUE)), message);
+                GetKnowledgeRequest.newBuilder().addIds(first).addIds(Rules.ID_MAX).build()));
+        assertTrue(message.contains(String.valueOf(Rules.ID_MAX)), message);
         assertRefused(Status.Code.INVALID_ARGUMENT, () -> service.knowledge().getKnowledge(GetKnowledgeRequest.getDefaultInstance()));
         GetKnowledgeRequest.Builder tooMany = GetKnowledgeRequest.newBuilder();
         for (long i = 1; i <= Rules.IDS_MAX + 1; i++) {
@@ -149,7 +149,7 @@ class KnowledgeTest extends ServiceTest {
                 ResolveKnowledgeConflictRequest.newBuilder().setActiveId(one).build()));
         String message = assertRefused(Status.Code.NOT_FOUND, () -> service.knowledge().resolveKnowledgeConflict(
                 ResolveKnowledgeConflictRequest.newBuilder().setActiveId(one).addSuppressedIds(two)
-                        .addSuppressedIds(Long.MAX_VALUE).build()));
+                        .addSuppressedIds(Rules.ID_MAX).build()));
         assertTrue(message.startsWith("suppressed_ids"), message);
         assertFalse(get(two).getSuppressed(), "a refused resolution changes nothing");
     }

@@ -12,16 +12,22 @@ import java.util.Collections;
 import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
+import dev.kaizen.api.v1.CreateNamespaceRequest;
+import dev.kaizen.api.v1.CreateScopeRequest;
 import dev.kaizen.api.v1.ImportKnowledgeRequest;
 import dev.kaizen.api.v1.KnowledgeEntry;
 import dev.kaizen.api.v1.KnowledgeServiceGrpc;
+import dev.kaizen.api.v1.NamespaceServiceGrpc;
+import dev.kaizen.api.v1.ScopeServiceGrpc;
 import dev.kaizen.api.v1.TaskSize;
 import dev.kaizen.stack.PostgresServer;
 import dev.kaizen.stack.ServiceProcess;
@@ -48,6 +54,8 @@ final class Benchmark implements AutoCloseable {
     static final int CLIENTS = 8;
     private static final int IMPORT_BATCH = 500;
 
+    /** PostgreSQL's data folder. */
+    final Path data;
     final PostgresServer postgres;
     final Stack stack;
     final ManagedChannel channel;
@@ -55,14 +63,27 @@ final class Benchmark implements AutoCloseable {
     final List<McpSyncClient> mcp = new ArrayList<>();
     private final List<Stats> results = new ArrayList<>();
 
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final Thread stopAtExit = new Thread(this::close, "benchmark-stop");
+
     private Benchmark(Path work) throws IOException {
-        Path data = work.resolve("postgres");
+        this(work, CLIENTS, Map.of(), Map.of());
+    }
+
+    /**
+     * A fresh durable PostgreSQL in {@code work}, both services with the given environments, and
+     * {@code clients} MCP clients. Interrupted (Ctrl-C), it stops what it started.
+     */
+    Benchmark(Path work, int clients, Map<String, String> serviceEnv, Map<String, String> gatewayEnv) throws IOException {
+        this.data = work.resolve("postgres");
         deleteRecursively(data);
         this.postgres = PostgresServer.durable(data, ServiceProcess.freePort(), work.resolve("logs/postgres.log"));
-        this.stack = Stack.builder("bench").postgres(postgres, "kaizen_bench").logs(work.resolve("logs")).start();
+        Runtime.getRuntime().addShutdownHook(stopAtExit);
+        this.stack = Stack.builder("bench").postgres(postgres, "kaizen_bench").logs(work.resolve("logs"))
+                .knowledgeService(serviceEnv).gateway(gatewayEnv).start();
         this.channel = ManagedChannelBuilder.forTarget(stack.grpcTarget()).usePlaintext().build();
         this.knowledge = KnowledgeServiceGrpc.newBlockingStub(channel);
-        for (int i = 0; i < CLIENTS; i++) {
+        for (int i = 0; i < clients; i++) {
             McpSyncClient client = McpClient.sync(HttpClientStreamableHttpTransport.builder(
                             "http://127.0.0.1:" + stack.gateway().port()).endpoint("/mcp").build())
                     .requestTimeout(Duration.ofSeconds(30)).build();
@@ -182,11 +203,33 @@ final class Benchmark implements AutoCloseable {
         }
     }
 
+    /** The namespace 'bench' with the scopes of the shared corpus: bench:default, bench:api, bench:db, bench:ui. */
+    void createWorkloadScopes() {
+        NamespaceServiceGrpc.newBlockingStub(channel).createNamespace(CreateNamespaceRequest.newBuilder()
+                .setName("bench").setDescription("Benchmark namespace").build());
+        for (String scope : List.of("api", "db", "ui")) {
+            ScopeServiceGrpc.newBlockingStub(channel).createScope(CreateScopeRequest.newBuilder()
+                    .setScope("bench:" + scope).setDescription("Benchmark " + scope).build());
+        }
+    }
+
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            Runtime.getRuntime().removeShutdownHook(stopAtExit);
+        } catch (IllegalStateException exiting) {
+            // called by the hook itself
+        }
         mcp.forEach(McpSyncClient::closeGracefully);
-        channel.shutdownNow();
-        stack.close();
+        if (channel != null) {
+            channel.shutdownNow();
+        }
+        if (stack != null) {
+            stack.close();
+        }
         postgres.close();
     }
 }

@@ -6,7 +6,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.logging.LogManager;
 
-/** Entry point of the commands of {@code ./kaizen}: run, export, import and bench. */
+/** Entry point of the commands of {@code ./kaizen}: run, export, import, bench and soak. */
 public final class Launcher {
     private Launcher() {
     }
@@ -34,9 +34,11 @@ public final class Launcher {
                 }
                 case "bench" -> Benchmark.run(List.of(args).subList(1, args.length), Path.of("launcher/bench-workload"),
                         Path.of("launcher/target/bench"));
+                case "soak" -> Soak.run(List.of(args).subList(1, args.length), Path.of("launcher/bench-workload"),
+                        Path.of("launcher/target/bench"));
                 default -> {
                     System.err.println("usage: kaizen run | export [--namespace N] | import FILE | bench [synthetic "
-                            + "[--entries N] | debian]");
+                            + "[--entries N] | debian] | soak [minutes]");
                     System.exit(2);
                 }
             }

@@ -11,12 +11,9 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import dev.kaizen.api.v1.CreateNamespaceRequest;
-import dev.kaizen.api.v1.CreateScopeRequest;
 import dev.kaizen.api.v1.DeleteNamespaceRequest;
 import dev.kaizen.api.v1.GetTaskContextRequest;
-import dev.kaizen.api.v1.KnowledgeEntry;
 import dev.kaizen.api.v1.NamespaceServiceGrpc;
-import dev.kaizen.api.v1.ScopeServiceGrpc;
 import dev.kaizen.api.v1.WriteKnowledgeRequest;
 import io.modelcontextprotocol.client.McpSyncClient;
 import io.modelcontextprotocol.spec.McpSchema;
@@ -41,9 +38,9 @@ final class SyntheticBenchmark {
     }
 
     void run() throws Exception {
-        createScopes();
+        bench.createWorkloadScopes();
         Iterator<Workload.Entry> corpus = workload.entries();
-        bench.importEntries("corpus entries 1-1,000", limit(corpus, 1_000));
+        bench.importEntries("corpus entries 1-1,000", Workload.knowledge(corpus, 1_000));
         warmUp();
         List<Workload.Entry> firstHalf = workload.inserts().subList(0, 500);
         List<Workload.Entry> secondHalf = workload.inserts().subList(500, 1_000);
@@ -51,7 +48,7 @@ final class SyntheticBenchmark {
 
         Stats write1k = bench.measure("WriteKnowledge at 1k (gRPC, 1 client)", 1, firstHalf.size(),
                 (client, i) -> grpcWrite(firstHalf.get(i)));
-        bench.importEntries("the rest of the corpus", limit(corpus, Integer.MAX_VALUE));
+        bench.importEntries("the rest of the corpus", Workload.knowledge(corpus, Integer.MAX_VALUE));
         bench.settle();
         Stats grpcWrite = bench.measure("WriteKnowledge at " + size + " (gRPC, 1 client)", 1, secondHalf.size(),
                 (client, i) -> grpcWrite(secondHalf.get(i)));
@@ -81,34 +78,6 @@ final class SyntheticBenchmark {
                 mcpWrites.perSecond() / jdbcWrites.perSecond(), grpcWrites.perSecond() / jdbcWrites.perSecond());
         System.out.printf("get_task_context p50 - GetTaskContext p50:        %.1f ms%n",
                 mcpSearch.p50Millis() - grpcSearch.p50Millis());
-    }
-
-    private static Iterator<KnowledgeEntry> limit(Iterator<Workload.Entry> entries, int count) {
-        return new Iterator<>() {
-            private int taken;
-
-            @Override
-            public boolean hasNext() {
-                return taken < count && entries.hasNext();
-            }
-
-            @Override
-            public KnowledgeEntry next() {
-                taken++;
-                Workload.Entry entry = entries.next();
-                return KnowledgeEntry.newBuilder().setScope(entry.scope()).setContent(entry.content())
-                        .setContext(entry.context()).setTaskSize(Benchmark.taskSize(entry.taskSize())).build();
-            }
-        };
-    }
-
-    private void createScopes() {
-        NamespaceServiceGrpc.newBlockingStub(bench.channel).createNamespace(CreateNamespaceRequest.newBuilder()
-                .setName("bench").setDescription("Benchmark namespace").build());
-        for (String scope : List.of("api", "db", "ui")) {
-            ScopeServiceGrpc.newBlockingStub(bench.channel).createScope(CreateScopeRequest.newBuilder()
-                    .setScope("bench:" + scope).setDescription("Benchmark " + scope).build());
-        }
     }
 
     /**

@@ -12,6 +12,8 @@ import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.stream.Stream;
 
+import dev.kaizen.api.v1.KnowledgeEntry;
+
 /**
  * The shared synthetic workload (launcher/bench-workload, a copy of the team's shared bench folder):
  * a deterministic corpus written by gen_corpus.py (100,000 entries, or any size), the insert pool and
@@ -23,6 +25,10 @@ record Workload(Path corpus, int size, List<Entry> inserts, List<List<String>> q
 
     /** An entry; {@code scope} is canonical, {@code taskSize} null for none. */
     record Entry(String scope, String content, String context, String taskSize) {
+        KnowledgeEntry knowledge() {
+            return KnowledgeEntry.newBuilder().setScope(scope).setContent(content).setContext(context)
+                    .setTaskSize(Benchmark.taskSize(taskSize)).build();
+        }
     }
 
     /** Reads the workload from {@code source}, generating a corpus of {@code size} entries into {@code work} on first use. */
@@ -78,6 +84,24 @@ record Workload(Path corpus, int size, List<Entry> inserts, List<List<String>> q
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** The next {@code count} (or fewer) of {@code entries}, as ImportKnowledge takes them. */
+    static Iterator<KnowledgeEntry> knowledge(Iterator<Entry> entries, int count) {
+        return new Iterator<>() {
+            private int taken;
+
+            @Override
+            public boolean hasNext() {
+                return taken < count && entries.hasNext();
+            }
+
+            @Override
+            public KnowledgeEntry next() {
+                taken++;
+                return entries.next().knowledge();
+            }
+        };
     }
 
     private static Entry entry(String scope, String content, String context, String taskSize) {

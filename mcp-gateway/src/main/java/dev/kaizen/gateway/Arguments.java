@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.TreeSet;
 
 import dev.kaizen.api.RuleViolation;
@@ -22,14 +21,20 @@ import dev.kaizen.api.v1.TaskSize;
 final class Arguments {
     private final Map<String, Object> values;
 
-    Arguments(String tool, Map<String, Object> values, Set<String> accepted) {
+    /** Reads {@code values} against the tool's published argument schemas: names, and where null is allowed. */
+    Arguments(String tool, Map<String, Object> values, Map<String, Object> schemas) {
         this.values = values == null ? Map.of() : values;
         for (Map.Entry<String, Object> argument : this.values.entrySet()) {
-            if (!accepted.contains(argument.getKey())) {
-                throw new ToolRefusal("Unknown argument " + Rules.quote(argument.getKey()) + ": " + tool + " takes "
-                        + (accepted.isEmpty() ? "no arguments" : String.join(", ", new TreeSet<>(accepted))) + ".");
+            String name = argument.getKey();
+            if (!schemas.containsKey(name)) {
+                throw new ToolRefusal("Unknown argument " + Rules.quote(name) + ": " + tool + " takes "
+                        + (schemas.isEmpty() ? "no arguments" : String.join(", ", new TreeSet<>(schemas.keySet()))) + ".");
             }
-            checkText(argument.getKey(), argument.getValue());
+            if (argument.getValue() == null && !(schemas.get(name) instanceof Map<?, ?> schema
+                    && schema.get("type") instanceof List<?> types && types.contains("null"))) {
+                throw new ToolRefusal(name + " is null, which it cannot be: leave it out or give a value.");
+            }
+            checkText(name, argument.getValue());
         }
     }
 
@@ -60,6 +65,18 @@ final class Arguments {
             return Optional.of(text);
         }
         throw new ToolRefusal(name + " must be a string, not " + describe(value) + ".");
+    }
+
+    /**
+     * An optional string checked here by {@code rule} (one of {@link Rules}), for an argument that the
+     * gRPC API names otherwise, so that a refusal names the argument the caller gave.
+     */
+    Optional<String> optionalString(String name, java.util.function.BinaryOperator<String> rule) {
+        try {
+            return optionalString(name).map(value -> rule.apply(name, value));
+        } catch (RuleViolation violation) {
+            throw new ToolRefusal(violation.getMessage());
+        }
     }
 
     List<String> strings(String name) {
@@ -116,19 +133,8 @@ final class Arguments {
         if (value == null) {
             return otherwise;
         }
-        long number;
-        try {
-            number = value instanceof Integer || value instanceof Long || value instanceof Short ? ((Number) value).longValue()
-                    : value instanceof BigInteger big ? big.longValueExact()
-                    : value instanceof Double || value instanceof Float || value instanceof BigDecimal
-                    ? new BigDecimal(value.toString()).longValueExact()
-                    : Long.MIN_VALUE;
-        } catch (ArithmeticException | NumberFormatException e) {
-            number = Long.MIN_VALUE;
-        }
-        if (number == Long.MIN_VALUE) {
-            throw new ToolRefusal(name + " must be a whole number, not " + describe(value) + ".");
-        }
+        long number = wholeNumber(value).orElseThrow(() -> new ToolRefusal(name + " " + describe(value)
+                + (integral(value) ? " is out of range" : " is not a whole number") + ": see the tool's input schema."));
         try {
             return check.applyAsInt(number);
         } catch (RuleViolation violation) {
@@ -136,7 +142,7 @@ final class Arguments {
         }
     }
 
-    /** A task size, or empty when not given; JSON null gives TASK_SIZE_UNSPECIFIED (no size). */
+    /** A task size, or empty when not given; JSON null (where the schema allows it) gives TASK_SIZE_UNSPECIFIED. */
     Optional<TaskSize> taskSize(String name) {
         if (!values.containsKey(name)) {
             return Optional.empty();
@@ -152,26 +158,39 @@ final class Arguments {
         throw new ToolRefusal(name + " " + describe(value) + " is not a task size: use " + Rules.TASK_SIZE_RULE + ".");
     }
 
-    /** Ids are decimal strings (as this server writes them) or JSON integers. */
+    /** Ids are decimal strings (as this server writes them) or JSON integers; {@link Rules#id} is their rule. */
     private static long id(String name, Object value) {
         try {
+            if (value instanceof String text) {
+                return Rules.id(name, text);
+            }
+            return Rules.id(name, wholeNumber(value).orElseThrow(() -> new ToolRefusal(name + " " + describe(value)
+                    + " is not a knowledge id: give " + Rules.ID_RULE + ".")));
+        } catch (RuleViolation violation) {
+            throw new ToolRefusal(violation.getMessage());
+        }
+    }
+
+    /** A JSON number without a fractional part that fits 64 bits (2.0 is one, as in JSON Schema's integer). */
+    private static Optional<Long> wholeNumber(Object value) {
+        try {
             if (value instanceof Integer || value instanceof Long || value instanceof Short) {
-                return ((Number) value).longValue();
+                return Optional.of(((Number) value).longValue());
             }
             if (value instanceof BigInteger big) {
-                return big.longValueExact();
-            }
-            if (value instanceof String text && text.strip().matches("[+-]?\\d{1,19}")) {
-                return Long.parseLong(text.strip());
+                return Optional.of(big.longValueExact());
             }
             if (value instanceof Double || value instanceof Float || value instanceof BigDecimal) {
-                return new BigDecimal(value.toString()).longValueExact();
+                return Optional.of(new BigDecimal(value.toString()).longValueExact());
             }
         } catch (ArithmeticException | NumberFormatException e) {
-            // falls through to the refusal
+            // not whole, or past 64 bits
         }
-        throw new ToolRefusal(name + " " + describe(value) + " is not a knowledge id: give the id as a decimal string "
-                + "or an integer, e.g. \"42\", as write_knowledge and get_task_context return it.");
+        return Optional.empty();
+    }
+
+    private static boolean integral(Object value) {
+        return value instanceof Number number && new BigDecimal(number.toString()).stripTrailingZeros().scale() <= 0;
     }
 
     private static String describe(Object value) {

@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 
+import dev.kaizen.api.Rules;
+
 /** Builds the JSON Schemas (2020-12) of tool arguments and results as plain maps. */
 final class JsonSchemas {
     private JsonSchemas() {
@@ -68,16 +70,20 @@ final class JsonSchemas {
                 "minItems", minItems, "maxItems", maxItems);
     }
 
-    /** A knowledge id: a decimal string or a JSON integer. */
+    /** A knowledge id ({@link Rules#ID_RULE}): a decimal string or a JSON integer. */
     static Map<String, Object> id(String description) {
-        return Map.of("type", List.of("string", "integer"), "description", description,
-                "pattern", "^[0-9]{1,19}$");
+        Map<String, Object> schema = new LinkedHashMap<>(idItem());
+        schema.put("description", description);
+        return schema;
     }
 
     static Map<String, Object> ids(String description, int maxItems) {
-        return Map.of("type", "array", "description", description,
-                "items", Map.of("type", List.of("string", "integer"), "pattern", "^[0-9]{1,19}$"),
-                "minItems", 1, "maxItems", maxItems);
+        return Map.of("type", "array", "description", description, "items", idItem(), "minItems", 1, "maxItems", maxItems);
+    }
+
+    private static Map<String, Object> idItem() {
+        return Map.of("type", List.of("string", "integer"), "pattern", "^" + Rules.ID_PATTERN.pattern() + "$",
+                "minimum", Rules.ID_MIN, "maximum", Rules.ID_MAX);
     }
 
     static Map<String, Object> integer(String description) {

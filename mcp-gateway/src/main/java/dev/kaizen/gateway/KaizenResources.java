@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.BiFunction;
 
+import dev.kaizen.api.RuleViolation;
+import dev.kaizen.api.Rules;
 import dev.kaizen.api.v1.GetKnowledgeRequest;
 import dev.kaizen.api.v1.GetScopeRequest;
 import dev.kaizen.api.v1.ListNamespacesRequest;
@@ -57,14 +59,16 @@ final class KaizenResources {
                                 + "get_knowledge shows it. Search results that come as excerpts link here.")
                         .mimeType("application/json").build(),
                         (kaizen, uri) -> {
-                            String id = ENTRY_URI.extractVariableValues(uri).get("id");
-                            if (id == null || !id.matches("[0-9]{1,19}")) {
+                            long id;
+                            try {
+                                id = Rules.id("id", ENTRY_URI.extractVariableValues(uri).get("id"));
+                            } catch (RuleViolation violation) {
                                 throw McpError.builder(McpSchema.ErrorCodes.INVALID_PARAMS)
-                                        .message("The URI names no knowledge id: use " + ENTRY + " with the id as a "
-                                                + "decimal number, e.g. kaizen://knowledge/42.").build();
+                                        .message("The URI names no knowledge entry (use " + ENTRY + ", e.g. "
+                                                + "kaizen://knowledge/42): " + violation.getMessage()).build();
                             }
                             return read(uri, () -> ToolResults.entry(kaizen.knowledge().getKnowledge(
-                                    GetKnowledgeRequest.newBuilder().addIds(Long.parseLong(id)).build()).getEntries(0)));
+                                    GetKnowledgeRequest.newBuilder().addIds(id).build()).getEntries(0)));
                         }),
                 new Template(McpSchema.ResourceTemplate.builder(SCOPE, "scope")
                         .title("Scope")

@@ -2,7 +2,6 @@ package dev.kaizen.gateway;
 
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 import io.modelcontextprotocol.spec.McpSchema;
 
@@ -10,7 +9,7 @@ import io.modelcontextprotocol.spec.McpSchema;
  * One MCP tool: its published definition and what it does with a call. Tools are data; the one path
  * every call takes is {@link ToolCalls}.
  */
-record KaizenTool(McpSchema.Tool definition, Set<String> arguments, Handler handler) {
+record KaizenTool(McpSchema.Tool definition, Handler handler) {
 
     /** Turns a call's arguments into gRPC calls and returns the answer. */
     @FunctionalInterface
@@ -27,5 +26,11 @@ record KaizenTool(McpSchema.Tool definition, Set<String> arguments, Handler hand
 
     String name() {
         return definition.name();
+    }
+
+    /** The published JSON Schema of each argument, by name. */
+    @SuppressWarnings("unchecked")
+    Map<String, Object> argumentSchemas() {
+        return (Map<String, Object>) definition.inputSchema().get("properties");
     }
 }

@@ -5,7 +5,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 
 import dev.kaizen.api.Rules;
 import dev.kaizen.api.v1.ConfigEntry;
@@ -71,7 +70,7 @@ final class KaizenTools {
     private static final String CONTEXT = "Keywords that search weighs most: " + Rules.CONTEXT_RULE + ".";
     private static final String TASK_SIZE = "Smallest task size the entry is for, " + Rules.TASK_SIZE_RULE
             + "; leave out for entries that apply to every task size.";
-    private static final String ID = "Knowledge id, as a decimal string (e.g. \"42\") or an integer.";
+    private static final String ID = "Knowledge id: " + Rules.ID_RULE + "; a decimal string (e.g. \"42\") or an integer.";
 
     private enum Kind { READ_ONLY, WRITE, DESTRUCTIVE }
 
@@ -85,13 +84,13 @@ final class KaizenTools {
                 tool("get_namespaces", "List namespaces",
                         "List namespaces; style 'long' adds their scopes and 'details' adds each scope's direct parents.",
                         Kind.READ_ONLY,
-                        object(optional("namespace", string("Only this namespace (exact name).")),
+                        object(optional("namespace", string("Only this namespace (exact name).", Rules.NAME_PATTERN)),
                                 optional("style", oneOf("short (default): names and descriptions; long: with scopes; "
                                         + "details: with scopes and their parents.", List.of("short", "long", "details")))),
                         (args, kaizen) -> {
                             ListNamespacesRequest.Builder request = ListNamespacesRequest.newBuilder()
                                     .setView(view(args.optionalString("style").orElse("short")));
-                            args.optionalString("namespace").ifPresent(request::setName);
+                            args.optionalString("namespace", Rules::name).ifPresent(request::setName);
                             Map<String, Object> namespaces = new LinkedHashMap<>();
                             kaizen.namespaces().listNamespaces(request.build()).getNamespacesList()
                                     .forEach(namespace -> namespaces.put(namespace.getName(), namespaceBody(namespace)));
@@ -109,7 +108,7 @@ final class KaizenTools {
                         "Rename and/or re-describe a namespace (give at least one of new_name and description); "
                                 + "a rename renames all its scopes and keeps their knowledge. 'global' is protected.",
                         Kind.WRITE,
-                        object(required("name", string("Current " + NAME)),
+                        object(required("name", string("Current " + NAME, Rules.NAME_PATTERN)),
                                 optional("new_name", string("New " + NAME, Rules.NAME_PATTERN)),
                                 optional("description", string("New " + DESCRIPTION, Rules.DESCRIPTION_MIN,
                                         Rules.DESCRIPTION_MAX))),
@@ -123,7 +122,7 @@ final class KaizenTools {
                         "Delete a namespace with all its scopes and their knowledge; reports how many of each went. "
                                 + "'global' is protected.",
                         Kind.DESTRUCTIVE,
-                        object(required("name", string(NAME))),
+                        object(required("name", string(NAME, Rules.NAME_PATTERN))),
                         (args, kaizen) -> {
                             DeleteNamespaceResponse deleted = kaizen.namespaces().deleteNamespace(
                                     DeleteNamespaceRequest.newBuilder().setName(args.string("name")).build());
@@ -134,10 +133,10 @@ final class KaizenTools {
                         "Create a scope in an existing namespace; it always inherits '<namespace>:default', and "
                                 + "parents adds more, from any namespace.",
                         Kind.WRITE,
-                        object(required("scope", string(SCOPE)),
+                        object(required("scope", string(SCOPE, Rules.SCOPE_PATTERN)),
                                 required("description", string(DESCRIPTION, Rules.DESCRIPTION_MIN, Rules.DESCRIPTION_MAX)),
                                 optional("parents", strings("Extra parent scopes to inherit knowledge from, each "
-                                        + Rules.SCOPE_RULE + ".", 0, Rules.PARENTS_MAX, string(SCOPE)))),
+                                        + Rules.SCOPE_RULE + ".", 0, Rules.PARENTS_MAX, string(SCOPE, Rules.SCOPE_PATTERN)))),
                         (args, kaizen) -> scope(kaizen.scopes().createScope(CreateScopeRequest.newBuilder()
                                 .setScope(args.string("scope")).setDescription(args.string("description"))
                                 .addAllParents(args.optionalStrings("parents").orElse(List.of())).build()).getScope())),
@@ -146,13 +145,13 @@ final class KaizenTools {
                                 + "(give at least one); '<namespace>:default' always stays a parent. Default scopes "
                                 + "cannot be renamed or given parents, and no change may create an inheritance cycle.",
                         Kind.WRITE,
-                        object(required("scope", string("Current " + SCOPE)),
+                        object(required("scope", string("Current " + SCOPE, Rules.SCOPE_PATTERN)),
                                 optional("new_scope", string("New canonical name in the same namespace, e.g. "
-                                        + "'acme:web-team'.")),
+                                        + "'acme:web-team'.", Rules.SCOPE_PATTERN)),
                                 optional("description", string("New " + DESCRIPTION, Rules.DESCRIPTION_MIN,
                                         Rules.DESCRIPTION_MAX)),
                                 optional("parents", strings("Replaces the extra parents (an empty list keeps only "
-                                        + "'<namespace>:default'); each " + Rules.SCOPE_RULE + ".", 0, Rules.PARENTS_MAX, string(SCOPE)))),
+                                        + "'<namespace>:default'); each " + Rules.SCOPE_RULE + ".", 0, Rules.PARENTS_MAX, string(SCOPE, Rules.SCOPE_PATTERN)))),
                         (args, kaizen) -> {
                             UpdateScopeRequest.Builder request = UpdateScopeRequest.newBuilder().setScope(args.string("scope"));
                             args.optionalString("new_scope").ifPresent(request::setNewScope);
@@ -165,7 +164,7 @@ final class KaizenTools {
                         "Delete a scope and its knowledge; reports how many entries went. Its child scopes keep "
                                 + "their other parents. Default scopes are deleted only with their namespace.",
                         Kind.DESTRUCTIVE,
-                        object(required("scope", string(SCOPE))),
+                        object(required("scope", string(SCOPE, Rules.SCOPE_PATTERN))),
                         (args, kaizen) -> {
                             DeleteScopeResponse deleted = kaizen.scopes().deleteScope(
                                     DeleteScopeRequest.newBuilder().setScope(args.string("scope")).build());
@@ -176,7 +175,7 @@ final class KaizenTools {
                                 + "every scope inheriting from it will find it. Use the optimize_knowledge_entry "
                                 + "prompt to write content and context that searches find.",
                         Kind.WRITE,
-                        object(required("scope", string(SCOPE)),
+                        object(required("scope", string(SCOPE, Rules.SCOPE_PATTERN)),
                                 required("content", string(CONTENT, 1, Rules.CONTENT_MAX)),
                                 required("context", string(CONTEXT)),
                                 optional("task_size", oneOf(TASK_SIZE, Rules.TASK_SIZES))),
@@ -194,7 +193,7 @@ final class KaizenTools {
                         object(required("id", id(ID)),
                                 optional("content", string("New content: " + Rules.CONTENT_RULE + ".", 1, Rules.CONTENT_MAX)),
                                 optional("context", string("New context: " + Rules.CONTEXT_RULE + ".")),
-                                optional("scope", string("Scope to move the entry to: " + Rules.SCOPE_RULE + ".")),
+                                optional("scope", string("Scope to move the entry to: " + Rules.SCOPE_RULE + ".", Rules.SCOPE_PATTERN)),
                                 optional("task_size", nullableOneOf("New task size, " + Rules.TASK_SIZE_RULE
                                         + "; null removes the task size.", Rules.TASK_SIZES))),
                         (args, kaizen) -> {
@@ -214,7 +213,7 @@ final class KaizenTools {
                 tool("get_knowledge", "Get knowledge entries by id",
                         "Read whole knowledge entries by id, in the order asked.",
                         Kind.READ_ONLY,
-                        object(required("ids", ids("1-" + Rules.IDS_MAX + " " + ID, Rules.IDS_MAX))),
+                        object(required("ids", ids("1-" + Rules.IDS_MAX + " knowledge ids, each " + Rules.ID_RULE + ".", Rules.IDS_MAX))),
                         (args, kaizen) -> map("entries", kaizen.knowledge().getKnowledge(GetKnowledgeRequest.newBuilder()
                                 .addAllIds(args.ids("ids")).build()).getEntriesList().stream().map(ToolResults::entry).toList())),
                 tool("resolve_knowledge_conflict", "Resolve a knowledge conflict",
@@ -223,7 +222,7 @@ final class KaizenTools {
                         Kind.WRITE,
                         object(required("active_id", id("The entry that stays: " + ID)),
                                 required("suppressed_ids", ids("1-" + Rules.IDS_MAX + " entries to hide, not "
-                                        + "including active_id; each " + ID, Rules.IDS_MAX))),
+                                        + "including active_id; each " + Rules.ID_RULE + ".", Rules.IDS_MAX))),
                         (args, kaizen) -> {
                             ResolveKnowledgeConflictResponse resolved = kaizen.knowledge().resolveKnowledgeConflict(
                                     ResolveKnowledgeConflictRequest.newBuilder().setActiveId(args.id("active_id"))
@@ -244,7 +243,7 @@ final class KaizenTools {
                                         + "word of a query rank first; entries holding some of them follow when few hold "
                                         + "all; rare words count more than common ones.", 1, Rules.QUERIES_MAX,
                                         string(Rules.QUERY_RULE))),
-                                required("scope", string("Scope of the task: " + Rules.SCOPE_RULE + ".")),
+                                required("scope", string("Scope of the task: " + Rules.SCOPE_RULE + ".", Rules.SCOPE_PATTERN)),
                                 optional("task_size", oneOf("Size of the task, " + Rules.TASK_SIZE_RULE + ": keeps entries "
                                         + "without a task size or with one at least this large.", Rules.TASK_SIZES)),
                                 optional("max_tokens", integer("Most tokens the answer may take: " + Rules.MAX_TOKENS_RULE
@@ -331,9 +330,7 @@ final class KaizenTools {
                 .annotations(annotations)
                 .outputSchema(ToolResults.schema(name))
                 .build();
-        @SuppressWarnings("unchecked")
-        Set<String> arguments = ((Map<String, Object>) schema.get("properties")).keySet();
-        return new KaizenTool(definition, Set.copyOf(arguments), handler);
+        return new KaizenTool(definition, handler);
     }
 
     private static NamespaceView view(String style) {

@@ -38,7 +38,7 @@ final class ToolCalls {
         long start = System.nanoTime();
         String outcome = "error";
         try {
-            KaizenTool.Answer answer = tool.handler().call(new Arguments(tool.name(), arguments, tool.arguments()), kaizen);
+            KaizenTool.Answer answer = tool.handler().call(new Arguments(tool.name(), arguments, tool.argumentSchemas()), kaizen);
             outcome = "ok";
             McpSchema.CallToolResult.Builder result = McpSchema.CallToolResult.builder()
                     .structuredContent(answer.body())

@@ -6,7 +6,6 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 import dev.kaizen.api.v1.TaskSize;
 import io.grpc.Status;
@@ -18,10 +17,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Reading tool arguments and wording refusals, on their own: no server. */
 class ArgumentsTest {
-    private static final Set<String> ACCEPTED = Set.of("name", "ids", "id", "task_size", "parents");
+    private static final Map<String, Object> SCHEMAS = Map.of("name", JsonSchemas.string("Name"),
+            "ids", JsonSchemas.ids("Ids", 100), "id", JsonSchemas.id("Id"),
+            "task_size", JsonSchemas.nullableOneOf("Size", List.of("S", "XL")), "parents", JsonSchemas.strings("Parents", 0, 100,
+                    JsonSchemas.string("Parent")));
 
     private static Arguments arguments(Map<String, Object> values) {
-        return new Arguments("tool", values, ACCEPTED);
+        return new Arguments("tool", values, SCHEMAS);
     }
 
     private static String refused(Runnable read) {
@@ -40,6 +42,9 @@ class ArgumentsTest {
         assertEquals("acme", arguments(Map.of("name", "acme")).string("name"));
         assertEquals("name must be a string, not 42.", refused(() -> arguments(Map.of("name", 42)).string("name")));
         assertEquals("name is missing: it is required.", refused(() -> arguments(Map.of()).string("name")));
+        Map<String, Object> nullName = new HashMap<>();
+        nullName.put("name", null);
+        assertEquals("name is null, which it cannot be: leave it out or give a value.", refused(() -> arguments(nullName)));
         assertTrue(refused(() -> arguments(Map.of("name", "a\uD800"))).startsWith("name contains an unpaired"));
         assertTrue(refused(() -> arguments(Map.of("parents", List.of("ok", "n\u0000l")))).startsWith("parents[1] contains a NUL"));
         assertEquals("parents[1] must be a string, not an object.",
@@ -47,12 +52,13 @@ class ArgumentsTest {
     }
 
     @Test
-    void idsAreDecimalStringsOrIntegersOfEveryJsonNumberType() {
-        for (Object id : List.of("42", 42, 42L, BigInteger.valueOf(42), 42.0, new BigDecimal("42"), " 42 ")) {
+    void idsAreDecimalStringsOrIntegersOfEveryJsonNumberTypeAsThePublishedSchemaSays() {
+        for (Object id : List.of("42", 42, 42L, BigInteger.valueOf(42), 42.0, new BigDecimal("42"))) {
             assertEquals(42L, arguments(Map.of("id", id)).id("id"), () -> id + " " + id.getClass());
         }
-        for (Object bad : List.of("forty-two", "4.2", 4.2, "9".repeat(20), new BigInteger("9".repeat(20)), true,
-                List.of(1), Map.of("id", 1), "")) {
+        assertEquals(999_999_999_999_999_999L, arguments(Map.of("id", "9".repeat(18))).id("id"));
+        for (Object bad : List.of("forty-two", "4.2", 4.2, "9".repeat(19), new BigInteger("9".repeat(20)), true,
+                List.of(1), Map.of("id", 1), "", " 42 ", "+42", "-42", "042", "0", 0, -1, 1_000_000_000_000_000_000L)) {
             assertTrue(refused(() -> arguments(Map.of("id", bad)).id("id")).contains("is not a knowledge id"), bad::toString);
         }
         assertEquals(List.of(1L, 2L), arguments(Map.of("ids", List.of("1", 2))).ids("ids"));

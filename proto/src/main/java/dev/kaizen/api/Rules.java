@@ -34,6 +34,8 @@ public final class Rules {
 
     /** A scope is written canonically as namespace:scope. */
     public static final char SCOPE_SEPARATOR = ':';
+    public static final Pattern SCOPE_PATTERN = Pattern.compile(NAME_PATTERN.pattern() + SCOPE_SEPARATOR
+            + NAME_PATTERN.pattern());
     public static final String SCOPE_RULE = "a canonical scope name 'namespace:scope' (e.g. 'acme:frontend-team'), "
             + "both parts " + NAME_RULE;
     public static final String GLOBAL_NAMESPACE = "global";
@@ -75,6 +77,17 @@ public final class Rules {
 
     /** Extra parents of a scope, as given (repeats count). */
     public static final int PARENTS_MAX = 100;
+
+    /**
+     * Knowledge ids: whole numbers of 1 to 18 digits (PostgreSQL's identity never comes near the
+     * limit), given as a decimal string (as Kaizen writes them, since JSON clients lose integers past
+     * 2^53) or as an integer.
+     */
+    public static final long ID_MIN = 1;
+    public static final long ID_MAX = 999_999_999_999_999_999L;
+    public static final Pattern ID_PATTERN = Pattern.compile("[1-9][0-9]{0,17}");
+    public static final String ID_RULE = "a whole number from " + ID_MIN + " to " + ID_MAX
+            + ", as write_knowledge and get_task_context return it";
 
     /** Ids per call of get_knowledge and of resolve_knowledge_conflict's suppressed list. */
     public static final int IDS_MAX = 100;
@@ -172,12 +185,10 @@ public final class Rules {
     /** Checks a canonical scope name and returns its two parts, namespace first. */
     public static String[] scope(String argument, String value) {
         String scope = present(argument, value);
-        int separator = scope.indexOf(SCOPE_SEPARATOR);
-        if (separator < 0 || separator != scope.lastIndexOf(SCOPE_SEPARATOR)
-                || !NAME_PATTERN.matcher(scope.substring(0, separator)).matches()
-                || !NAME_PATTERN.matcher(scope.substring(separator + 1)).matches()) {
+        if (!SCOPE_PATTERN.matcher(scope).matches()) {
             throw new RuleViolation(argument + " " + quote(scope) + " is not a valid scope: use " + SCOPE_RULE + ".");
         }
+        int separator = scope.indexOf(SCOPE_SEPARATOR);
         return new String[] {scope.substring(0, separator), scope.substring(separator + 1)};
     }
 
@@ -257,12 +268,24 @@ public final class Rules {
         }
     }
 
+    /** Checks a knowledge id. */
     public static long id(String argument, long id) {
-        if (id <= 0) {
-            throw new RuleViolation(argument + " " + id + " is not a knowledge id: ids are positive integers "
-                    + "returned by write_knowledge and get_task_context.");
+        if (id < ID_MIN || id > ID_MAX) {
+            throw notAnId(argument, String.valueOf(id));
         }
         return id;
+    }
+
+    /** Checks a knowledge id written as text: exactly {@link #ID_PATTERN}, no sign, space or leading zero. */
+    public static long id(String argument, String text) {
+        if (text == null || !ID_PATTERN.matcher(text).matches()) {
+            throw notAnId(argument, quote(text));
+        }
+        return Long.parseLong(text);
+    }
+
+    private static RuleViolation notAnId(String argument, String value) {
+        return new RuleViolation(argument + " " + value + " is not a knowledge id: give " + ID_RULE + ".");
     }
 
     private static String keywords(String argument, String value, int max, String rule) {
