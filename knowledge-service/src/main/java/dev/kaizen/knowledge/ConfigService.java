@@ -56,19 +56,23 @@ final class ConfigService implements BindableService {
     private UpdateConfigResponse updateConfig(UpdateConfigRequest request) {
         String key = requireKey(request.getKey());
         String value = request.getValue().strip();
+        Access.requireServerAdmin("change search settings");
         return database.inTransaction(tx -> {
             Setting setting = lockSetting(tx, key);
             String newValue = validate(tx, setting, value);
             store(tx, setting, newValue);
+            Audit.record(tx, "config.update", null, key, setting.value() + " -> " + newValue);
             return UpdateConfigResponse.newBuilder().setKey(key).setOldValue(setting.value()).setNewValue(newValue).build();
         });
     }
 
     private ResetConfigResponse resetConfig(ResetConfigRequest request) {
         String key = requireKey(request.getKey());
+        Access.requireServerAdmin("change search settings");
         return database.inTransaction(tx -> {
             Setting setting = lockSetting(tx, key);
             store(tx, setting, setting.defaultValue());
+            Audit.record(tx, "config.reset", null, key, setting.value() + " -> " + setting.defaultValue());
             return ResetConfigResponse.newBuilder().setKey(key).setValue(setting.defaultValue()).build();
         });
     }

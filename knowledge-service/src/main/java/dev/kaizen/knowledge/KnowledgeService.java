@@ -30,6 +30,7 @@ import dev.kaizen.api.v1.UpdateKnowledgeRequest;
 import dev.kaizen.api.v1.UpdateKnowledgeResponse;
 import dev.kaizen.api.v1.WriteKnowledgeRequest;
 import dev.kaizen.api.v1.WriteKnowledgeResponse;
+import dev.kaizen.identity.Grant;
 import io.grpc.BindableService;
 import io.grpc.ServerServiceDefinition;
 import io.helidon.dbclient.DbExecute;
@@ -42,8 +43,8 @@ final class KnowledgeService implements BindableService {
 
     /** A whole entry: its row, its text and its scope's canonical name. */
     private static final String SELECT_ENTRIES = """
-            SELECT k.id, s.canonical AS scope, t.content, t.context, k.task_size::text AS task_size, k.suppressed,
-                   k.created_at, k.updated_at
+            SELECT k.id, s.canonical AS scope, s.namespace, t.content, t.context, k.task_size::text AS task_size,
+                   k.suppressed, k.created_at, k.updated_at, k.created_by, k.updated_by
             FROM knowledge k
             JOIN knowledge_text t ON t.knowledge_id = k.id
             JOIN qualified_scope s ON s.id = k.scope_id
@@ -55,8 +56,9 @@ final class KnowledgeService implements BindableService {
      */
     private static final String INSERT_ENTRY = """
             WITH entry AS (
-                INSERT INTO knowledge (scope_id, task_size, suppressed, created_at, updated_at, search_vector)
-                SELECT s.id, ?::task_size, ?, coalesce(?, now()), coalesce(?, now()), knowledge_search_vector(?, ?)
+                INSERT INTO knowledge (scope_id, task_size, suppressed, created_at, updated_at, created_by, updated_by,
+                                       search_vector)
+                SELECT s.id, ?::task_size, ?, coalesce(?, now()), coalesce(?, now()), ?, ?, knowledge_search_vector(?, ?)
                 FROM qualified_scope s WHERE s.namespace = ? AND s.name = ?
                 RETURNING id)
             INSERT INTO knowledge_text (knowledge_id, context, content)
@@ -83,13 +85,26 @@ final class KnowledgeService implements BindableService {
                 .build();
     }
 
+    /** Who wrote an entry, for {@link #insert}: by default the caller. */
+    private record Attribution(String createdBy, String updatedBy) {
+        static Attribution caller() {
+            String name = Access.caller().name();
+            return new Attribution(name, name);
+        }
+    }
+
     private WriteKnowledgeResponse writeKnowledge(WriteKnowledgeRequest request) {
         ScopeName scope = ScopeName.parse("scope", request.getScope());
         String content = Rules.content("content", request.getContent());
         String context = Rules.context("context", request.getContext());
         String taskSize = TaskSizes.toDatabase(request.getTaskSize());
-        long id = database.inTransaction(db -> insert(db, scope, content, context, taskSize, false, null, null))
-                .orElseThrow(() -> Scopes.notFound("scope", scope));
+        Access.require(Grant.WRITE, scope.namespace(), "write knowledge in");
+        long id = database.inTransaction(tx -> {
+            long written = insert(tx, scope, content, context, taskSize, false, null, null, Attribution.caller())
+                    .orElseThrow(() -> Scopes.notFound("scope", scope));
+            Audit.record(tx, "knowledge.write", scope.namespace(), String.valueOf(written), "in " + scope);
+            return written;
+        });
         return WriteKnowledgeResponse.newBuilder().setId(id).setScope(scope.toString()).build();
     }
 
@@ -103,9 +118,13 @@ final class KnowledgeService implements BindableService {
             throw Failures.invalidArgument("Nothing to change: give content, context, scope, task_size or several "
                     + "of them.");
         }
+        if (scope != null) {
+            Access.require(Grant.WRITE, scope.namespace(), "move knowledge into");
+        }
         String newScope = database.inTransaction(tx -> {
+            String namespace = lockWritable(tx, "id", id, "change knowledge in");
             Long scopeId = scope == null ? null : Scopes.id(tx, "scope", scope);
-            return Sql.row(tx, """
+            String canonical = Sql.row(tx, """
                             WITH text AS (
                                 UPDATE knowledge_text SET content = coalesce(?, content), context = coalesce(?, context)
                                 WHERE knowledge_id = ?
@@ -114,22 +133,27 @@ final class KnowledgeService implements BindableService {
                                 UPDATE knowledge k SET scope_id = coalesce(?, k.scope_id),
                                                        task_size = CASE WHEN ? THEN ?::task_size ELSE k.task_size END,
                                                        search_vector = knowledge_search_vector(text.context, text.content),
-                                                       updated_at = now()
+                                                       updated_at = now(), updated_by = ?
                                 FROM text WHERE k.id = text.knowledge_id
                                 RETURNING k.scope_id)
                             SELECT s.canonical FROM changed JOIN qualified_scope s ON s.id = changed.scope_id""",
-                            content, context, id, scopeId, request.hasTaskSize(), taskSize)
+                            content, context, id, scopeId, request.hasTaskSize(), taskSize, Access.caller().name())
                     .map(row -> Sql.string(row, "canonical"))
                     .orElseThrow(() -> entriesNotFound("id", List.of(id)));
+            Audit.record(tx, "knowledge.update", namespace, String.valueOf(id), scope == null ? "" : "moved to " + scope);
+            return canonical;
         });
         return UpdateKnowledgeResponse.newBuilder().setId(id).setScope(newScope).build();
     }
 
     private DeleteKnowledgeResponse deleteKnowledge(DeleteKnowledgeRequest request) {
         long id = Rules.id("id", request.getId());
-        if (database.inTransaction(db -> Sql.update(db, "DELETE FROM knowledge WHERE id = ?", id)) == 0) {
-            throw entriesNotFound("id", List.of(id));
-        }
+        database.inTransaction(tx -> {
+            String namespace = lockWritable(tx, "id", id, "delete knowledge in");
+            Sql.update(tx, "DELETE FROM knowledge WHERE id = ?", id);
+            Audit.record(tx, "knowledge.delete", namespace, String.valueOf(id), "");
+            return null;
+        });
         return DeleteKnowledgeResponse.newBuilder().setId(id).build();
     }
 
@@ -137,8 +161,10 @@ final class KnowledgeService implements BindableService {
         Set<Long> ids = ids("ids", request.getIdsList());
         Map<Long, KnowledgeEntry> found = new HashMap<>();
         for (DbRow row : database.inTransaction(db -> Sql.rows(db, SELECT_ENTRIES + "WHERE k.id = ANY (?)", toArray(ids)))) {
-            KnowledgeEntry entry = entry(row);
-            found.put(entry.getId(), entry);
+            if (Access.mayRead(Sql.string(row, "namespace"))) {
+                KnowledgeEntry entry = entry(row);
+                found.put(entry.getId(), entry);
+            }
         }
         List<Long> missing = ids.stream().filter(id -> !found.containsKey(id)).toList();
         if (!missing.isEmpty()) {
@@ -157,17 +183,28 @@ final class KnowledgeService implements BindableService {
         Set<Long> all = new LinkedHashSet<>(suppressed);
         all.add(active);
         database.inTransaction(tx -> {
-            List<Long> locked = Sql.rows(tx, "SELECT id FROM knowledge WHERE id = ANY (?) ORDER BY id FOR UPDATE",
-                    toArray(all)).stream().map(row -> Sql.number(row, "id")).toList();
-            List<Long> missing = all.stream().filter(id -> !locked.contains(id)).toList();
+            Map<Long, String> locked = new HashMap<>();
+            for (DbRow row : Sql.rows(tx, """
+                    SELECT k.id, s.namespace FROM knowledge k JOIN qualified_scope s ON s.id = k.scope_id
+                    WHERE k.id = ANY (?) ORDER BY k.id FOR UPDATE OF k""", toArray(all))) {
+                if (Access.mayRead(Sql.string(row, "namespace"))) {
+                    locked.put(Sql.number(row, "id"), Sql.string(row, "namespace"));
+                }
+            }
+            List<Long> missing = all.stream().filter(id -> !locked.containsKey(id)).toList();
             if (!missing.isEmpty()) {
                 throw entriesNotFound(missing.contains(active) ? "active_id" : "suppressed_ids", missing);
             }
+            Set<String> namespaces = new java.util.TreeSet<>(locked.values());
+            namespaces.forEach(namespace -> Access.require(Grant.WRITE, namespace, "resolve conflicts of knowledge in"));
             // the latest decision wins: the active entry is visible even if an earlier one hid it
             Sql.update(tx, "UPDATE knowledge SET suppressed = (id <> ?), updated_at = now() WHERE id = ANY (?)",
                     active, toArray(all));
-            Sql.update(tx, "INSERT INTO knowledge_conflict_resolution (active_id, suppressed_ids) VALUES (?, ?)",
-                    active, toArray(suppressed));
+            Sql.update(tx, "INSERT INTO knowledge_conflict_resolution (active_id, suppressed_ids, resolved_by) VALUES (?, ?, ?)",
+                    active, toArray(suppressed), Access.caller().name());
+            for (String namespace : namespaces) {
+                Audit.record(tx, "knowledge.resolve_conflict", namespace, String.valueOf(active), "suppressed " + suppressed);
+            }
             return null;
         });
         return ResolveKnowledgeConflictResponse.newBuilder().setActiveId(active).addAllSuppressedIds(suppressed).build();
@@ -177,11 +214,16 @@ final class KnowledgeService implements BindableService {
         List<String> queries = Rules.queries("queries", request.getQueriesList());
         ScopeName scope = ScopeName.parse("scope", request.getScope());
         String taskSize = TaskSizes.toDatabase(request.getTaskSize());
-        return database.inTransaction(db -> TaskContextSearch.search(db, Scopes.id(db, "scope", scope), queries, taskSize));
+        Access.require(Grant.READ, scope.namespace(), "search");
+        return database.inTransaction(db -> TaskContextSearch.search(db, Scopes.id(db, "scope", scope), queries, taskSize,
+                Access::mayRead));
     }
 
     private void exportKnowledge(ExportKnowledgeRequest request, Consumer<ExportKnowledgeResponse> responses) {
         String namespace = request.hasNamespace() ? Rules.name("namespace", request.getNamespace()) : null;
+        if (namespace != null) {
+            Access.require(Grant.READ, namespace, "export");
+        }
         if (namespace != null && database.inTransaction(db -> Sql.row(db, "SELECT 1 FROM namespace WHERE name = ?", namespace))
                 .isEmpty()) {
             throw NamespaceService.namespaceNotFound("namespace", namespace);
@@ -195,7 +237,9 @@ final class KnowledgeService implements BindableService {
                     LIMIT ?""", from, namespace, EXPORT_PAGE));
             for (DbRow row : page) {
                 KnowledgeEntry entry = entry(row);
-                responses.accept(ExportKnowledgeResponse.newBuilder().setEntry(entry).build());
+                if (Access.mayRead(Sql.string(row, "namespace"))) {
+                    responses.accept(ExportKnowledgeResponse.newBuilder().setEntry(entry).build());
+                }
                 after = entry.getId();
             }
             if (page.size() < EXPORT_PAGE) {
@@ -222,22 +266,34 @@ final class KnowledgeService implements BindableService {
             if (entry.hasUpdateTime()) {
                 Rules.timestamp(argument + "update_time", entry.getUpdateTime().getSeconds(), entry.getUpdateTime().getNanos());
             }
-            checked.add(new Checked(ScopeName.parse(argument + "scope", entry.getScope()),
+            ScopeName scope = ScopeName.parse(argument + "scope", entry.getScope());
+            Access.require(Grant.WRITE, scope.namespace(), "import knowledge into");
+            checked.add(new Checked(scope,
                     Rules.content(argument + "content", entry.getContent()),
                     Rules.context(argument + "context", entry.getContext()),
                     TaskSizes.toDatabase(entry.getTaskSize()), entry));
         }
+        // a server-wide admin restores a backup as it was; anyone else is recorded as the writer
+        boolean restore = Access.caller().serverAdmin();
         List<Long> ids = database.inTransaction(tx -> {
             List<Long> stored = new ArrayList<>(checked.size());
+            Map<String, Integer> perNamespace = new java.util.TreeMap<>();
             for (int i = 0; i < checked.size(); i++) {
                 Checked entry = checked.get(i);
                 Timestamp created = entry.entry().hasCreateTime() ? timestamp(entry.entry().getCreateTime()) : null;
                 Timestamp updated = entry.entry().hasUpdateTime() ? timestamp(entry.entry().getUpdateTime()) : created;
                 String argument = "entries[" + i + "].scope";
+                Attribution attribution = restore && !entry.entry().getCreatedBy().isEmpty()
+                        ? new Attribution(entry.entry().getCreatedBy(), entry.entry().getUpdatedBy().isEmpty()
+                                ? entry.entry().getCreatedBy() : entry.entry().getUpdatedBy())
+                        : Attribution.caller();
                 stored.add(insert(tx, entry.scope(), entry.content(), entry.context(), entry.taskSize(),
-                        entry.entry().getSuppressed(), created, updated)
+                        entry.entry().getSuppressed(), created, updated, attribution)
                         .orElseThrow(() -> Scopes.notFound(argument, entry.scope())));
+                perNamespace.merge(entry.scope().namespace(), 1, Integer::sum);
             }
+            perNamespace.forEach((namespace, count) -> Audit.record(tx, "knowledge.import", namespace, namespace,
+                    count + " entries"));
             return stored;
         });
         return ImportKnowledgeResponse.newBuilder().addAllIds(ids).build();
@@ -245,9 +301,10 @@ final class KnowledgeService implements BindableService {
 
     /** Stores an entry; empty when the scope does not exist. */
     private static Optional<Long> insert(DbExecute db, ScopeName scope, String content, String context,
-                                         String taskSize, boolean suppressed, Timestamp created, Timestamp updated) {
-        return Sql.row(db, INSERT_ENTRY, taskSize, suppressed, created, updated, context, content,
-                        scope.namespace(), scope.name(), context, content)
+                                         String taskSize, boolean suppressed, Timestamp created, Timestamp updated,
+                                         Attribution attribution) {
+        return Sql.row(db, INSERT_ENTRY, taskSize, suppressed, created, updated, attribution.createdBy(),
+                        attribution.updatedBy(), context, content, scope.namespace(), scope.name(), context, content)
                 .map(row -> Sql.number(row, "knowledge_id"));
     }
 
@@ -261,6 +318,8 @@ final class KnowledgeService implements BindableService {
                 .setSuppressed((Boolean) row.column("suppressed").get())
                 .setCreateTime(protoTime(row, "created_at"))
                 .setUpdateTime(protoTime(row, "updated_at"))
+                .setCreatedBy(Sql.string(row, "created_by"))
+                .setUpdatedBy(Sql.string(row, "updated_by"))
                 .build();
     }
 
@@ -289,6 +348,21 @@ final class KnowledgeService implements BindableService {
     /** The ids as one SQL bigint[] parameter (typed Object so varargs never spread it). */
     private static Object toArray(Set<Long> ids) {
         return ids.toArray(Long[]::new);
+    }
+
+    /**
+     * Locks entry {@code id} and returns its namespace, where the caller must hold write to do
+     * {@code what}. An entry the caller may not read is not found, as if it did not exist.
+     */
+    private static String lockWritable(DbExecute tx, String argument, long id, String what) {
+        String namespace = Sql.row(tx, """
+                        SELECT s.namespace FROM knowledge k JOIN qualified_scope s ON s.id = k.scope_id
+                        WHERE k.id = ? FOR UPDATE OF k""", id)
+                .map(row -> Sql.string(row, "namespace"))
+                .filter(Access::mayRead)
+                .orElseThrow(() -> entriesNotFound(argument, List.of(id)));
+        Access.require(Grant.WRITE, namespace, what);
+        return namespace;
     }
 
     private static RuntimeException entriesNotFound(String argument, List<Long> ids) {

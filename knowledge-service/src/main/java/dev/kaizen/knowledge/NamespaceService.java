@@ -17,6 +17,7 @@ import dev.kaizen.api.v1.NamespaceView;
 import dev.kaizen.api.v1.Scope;
 import dev.kaizen.api.v1.UpdateNamespaceRequest;
 import dev.kaizen.api.v1.UpdateNamespaceResponse;
+import dev.kaizen.identity.Grant;
 import io.grpc.BindableService;
 import io.grpc.ServerServiceDefinition;
 import io.helidon.dbclient.DbExecute;
@@ -42,8 +43,12 @@ final class NamespaceService implements BindableService {
 
     private ListNamespacesResponse listNamespaces(ListNamespacesRequest request) {
         String only = request.hasName() ? Rules.name("name", request.getName()) : null;
+        if (only != null) {
+            Access.require(Grant.READ, only, "read");
+        }
         NamespaceView view = request.getView();
-        List<Namespace> namespaces = database.inTransaction(db -> namespaces(db, only, view));
+        List<Namespace> namespaces = database.inTransaction(db -> namespaces(db, only, view)).stream()
+                .filter(namespace -> Access.mayRead(namespace.getName())).toList();
         if (only != null && namespaces.isEmpty()) {
             throw namespaceNotFound("name", only);
         }
@@ -53,6 +58,7 @@ final class NamespaceService implements BindableService {
     private CreateNamespaceResponse createNamespace(CreateNamespaceRequest request) {
         String name = Rules.name("name", request.getName());
         String description = Rules.description("description", request.getDescription());
+        Access.requireServerAdmin("create namespaces");
         Namespace created = database.inTransaction(tx -> {
             long namespaceId = Sql.row(tx, """
                             INSERT INTO namespace (name, description) VALUES (?, ?)
@@ -70,6 +76,7 @@ final class NamespaceService implements BindableService {
                     WHERE g.namespace = ? AND g.name = ?""",
                     namespaceId, Rules.DEFAULT_SCOPE, description,
                     ScopeName.GLOBAL_DEFAULT.namespace(), ScopeName.GLOBAL_DEFAULT.name());
+            Audit.record(tx, "namespace.create", name, name, description);
             return namespaces(tx, name, NamespaceView.NAMESPACE_VIEW_SCOPES).getFirst();
         });
         return CreateNamespaceResponse.newBuilder().setNamespace(created).build();
@@ -81,6 +88,11 @@ final class NamespaceService implements BindableService {
         String description = request.hasDescription() ? Rules.description("description", request.getDescription()) : null;
         if (newName == null && description == null) {
             throw Failures.invalidArgument("Nothing to change: give new_name, description or both.");
+        }
+        if (newName != null && !newName.equals(name)) {
+            Access.requireServerAdmin("rename namespaces (grants name them)");
+        } else {
+            Access.require(Grant.ADMIN, name, "re-describe");
         }
         requireNotGlobal(name, "renamed or re-described");
         Namespace updated = database.inTransaction(tx -> {
@@ -95,7 +107,11 @@ final class NamespaceService implements BindableService {
                             + "choose another name.");
                 }
                 Sql.update(tx, "UPDATE namespace SET name = ? WHERE id = ?", newName, id);
+                Audit.record(tx, "namespace.rename", newName, name, "renamed to " + newName);
                 current = newName;
+            }
+            if (description != null) {
+                Audit.record(tx, "namespace.update", current, current, "description: " + description);
             }
             return namespaces(tx, current, NamespaceView.NAMESPACE_VIEW_SCOPES).getFirst();
         });
@@ -104,6 +120,7 @@ final class NamespaceService implements BindableService {
 
     private DeleteNamespaceResponse deleteNamespace(DeleteNamespaceRequest request) {
         String name = Rules.name("name", request.getName());
+        Access.require(Grant.ADMIN, name, "delete");
         requireNotGlobal(name, "deleted");
         return database.inTransaction(tx -> {
             long id = lockNamespace(tx, name);
@@ -113,6 +130,7 @@ final class NamespaceService implements BindableService {
                     "DELETE FROM knowledge WHERE scope_id IN (SELECT id FROM scope WHERE namespace_id = ?)", id);
             long scopes = Sql.update(tx, "DELETE FROM scope WHERE namespace_id = ?", id);
             Sql.update(tx, "DELETE FROM namespace WHERE id = ?", id);
+            Audit.record(tx, "namespace.delete", name, name, scopes + " scopes and " + knowledge + " entries deleted");
             return DeleteNamespaceResponse.newBuilder()
                     .setName(name)
                     .setScopesDeleted(scopes)

@@ -15,6 +15,7 @@ import com.google.protobuf.Descriptors;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Message;
 import dev.kaizen.api.Rules;
+import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerMethodDefinition;
 import io.grpc.ServerServiceDefinition;
@@ -75,7 +76,7 @@ final class Rpc {
             try {
                 response = handler.apply(request(method, bytes));
             } catch (RuntimeException e) {
-                responses.onError(Failures.toStatus(e, method.getFullMethodName()).asRuntimeException());
+                responses.onError(Failures.toStatus(e, method.getFullMethodName()).asRuntimeException(trailers(e)));
                 return;
             }
             responses.onNext(response);
@@ -91,12 +92,18 @@ final class Rpc {
             try {
                 handler.accept(request(method, bytes), responses::onNext);
             } catch (RuntimeException e) {
-                responses.onError(Failures.toStatus(e, method.getFullMethodName()).asRuntimeException());
+                responses.onError(Failures.toStatus(e, method.getFullMethodName()).asRuntimeException(trailers(e)));
                 return;
             }
             responses.onCompleted();
         })));
         return this;
+    }
+
+    /** The trailers a refusal carries (e.g. the scope a PERMISSION_DENIED asks for). */
+    private static Metadata trailers(RuntimeException failure) {
+        return failure instanceof StatusRuntimeException refusal && refusal.getTrailers() != null
+                ? refusal.getTrailers() : new Metadata();
     }
 
     ServerServiceDefinition build() {

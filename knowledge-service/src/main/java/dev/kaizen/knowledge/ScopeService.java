@@ -14,6 +14,7 @@ import dev.kaizen.api.v1.GetScopeResponse;
 import dev.kaizen.api.v1.ScopeServiceGrpc;
 import dev.kaizen.api.v1.UpdateScopeRequest;
 import dev.kaizen.api.v1.UpdateScopeResponse;
+import dev.kaizen.identity.Grant;
 import io.grpc.BindableService;
 import io.grpc.ServerServiceDefinition;
 import io.helidon.dbclient.DbExecute;
@@ -45,6 +46,7 @@ final class ScopeService implements BindableService {
 
     private GetScopeResponse getScope(GetScopeRequest request) {
         ScopeName scope = ScopeName.parse("scope", request.getScope());
+        Access.require(Grant.READ, scope.namespace(), "read");
         return database.inTransaction(db -> {
             long id = Scopes.id(db, "scope", scope);
             long entries = Sql.row(db, "SELECT count(*) AS entries FROM knowledge WHERE scope_id = ?", id)
@@ -56,6 +58,7 @@ final class ScopeService implements BindableService {
     private CreateScopeResponse createScope(CreateScopeRequest request) {
         ScopeName scope = ScopeName.parse("scope", request.getScope());
         String description = Rules.description("description", request.getDescription());
+        Access.require(Grant.ADMIN, scope.namespace(), "create scopes in");
         Set<ScopeName> parents = parents(scope, request.getParentsList());
         return database.inTransaction(tx -> {
             long namespaceId = Sql.row(tx, "SELECT id FROM namespace WHERE name = ?", scope.namespace())
@@ -69,6 +72,7 @@ final class ScopeService implements BindableService {
                     .orElseThrow(() -> Failures.alreadyExists("scope '" + scope + "' already exists: choose another "
                             + "name, or change the existing scope with update_scope."));
             linkParents(tx, id, parents);
+            Audit.record(tx, "scope.create", scope.namespace(), scope.toString(), "parents: " + parents);
             return CreateScopeResponse.newBuilder().setScope(Scopes.describe(tx, id)).build();
         });
     }
@@ -77,6 +81,7 @@ final class ScopeService implements BindableService {
         ScopeName scope = ScopeName.parse("scope", request.getScope());
         ScopeName newScope = request.hasNewScope() ? ScopeName.parse("new_scope", request.getNewScope()) : null;
         String description = request.hasDescription() ? Rules.description("description", request.getDescription()) : null;
+        Access.require(Grant.ADMIN, scope.namespace(), "change scopes of");
         Set<ScopeName> parents = request.hasParents() ? parents(scope, request.getParents().getScopesList()) : null;
         if (newScope == null && description == null && parents == null) {
             throw Failures.invalidArgument("Nothing to change: give new_scope, description, parents or several of them.");
@@ -117,12 +122,24 @@ final class ScopeService implements BindableService {
                 }
                 Sql.update(tx, "UPDATE scope SET name = ? WHERE id = ?", newScope.name(), id);
             }
+            List<String> changes = new java.util.ArrayList<>();
+            if (newScope != null && !newScope.equals(scope)) {
+                changes.add("renamed to " + newScope);
+            }
+            if (description != null) {
+                changes.add("description: " + description);
+            }
+            if (parents != null) {
+                changes.add("parents: " + parents);
+            }
+            Audit.record(tx, "scope.update", scope.namespace(), scope.toString(), String.join("; ", changes));
             return UpdateScopeResponse.newBuilder().setScope(Scopes.describe(tx, id)).build();
         });
     }
 
     private DeleteScopeResponse deleteScope(DeleteScopeRequest request) {
         ScopeName scope = ScopeName.parse("scope", request.getScope());
+        Access.require(Grant.ADMIN, scope.namespace(), "delete scopes of");
         if (scope.isDefault()) {
             throw Failures.failedPrecondition("Scope '" + scope + "' is a default scope and cannot be deleted; "
                     + (scope.equals(ScopeName.GLOBAL_DEFAULT) ? "it is where shared knowledge lives."
@@ -133,11 +150,15 @@ final class ScopeService implements BindableService {
             Sql.row(tx, "SELECT id FROM scope WHERE id = ? FOR UPDATE", id);
             long knowledge = Sql.update(tx, "DELETE FROM knowledge WHERE scope_id = ?", id);
             Sql.update(tx, "DELETE FROM scope WHERE id = ?", id);
+            Audit.record(tx, "scope.delete", scope.namespace(), scope.toString(), knowledge + " entries deleted");
             return DeleteScopeResponse.newBuilder().setScope(scope.toString()).setKnowledgeDeleted(knowledge).build();
         });
     }
 
-    /** The parents a scope gets: those asked for, without repeats, plus its namespace's default. */
+    /**
+     * The parents a scope gets: those asked for, without repeats, plus its namespace's default. The
+     * caller must be able to read each parent's namespace: inheriting from a scope reads it.
+     */
     private static Set<ScopeName> parents(ScopeName scope, List<String> requested) {
         Rules.parentCount("parents", requested.size());
         Set<ScopeName> parents = new LinkedHashSet<>();
@@ -148,6 +169,7 @@ final class ScopeService implements BindableService {
                 throw Failures.failedPrecondition("parents[" + i + "] is '" + scope + "' itself: a scope cannot be "
                         + "its own parent; remove it from parents.");
             }
+            Access.require(Grant.READ, parent.namespace(), "inherit from");
             parents.add(parent);
         }
         return parents;

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
+import dev.kaizen.identity.Identity;
 import dev.kaizen.server.Servers;
 import io.grpc.ServerServiceDefinition;
 import io.helidon.config.Config;
@@ -46,13 +47,17 @@ public final class Server {
                 new NamespaceService(database).bindService(),
                 new ScopeService(database).bindService(),
                 new KnowledgeService(database).bindService(),
-                new ConfigService(database).bindService());
+                new ConfigService(database).bindService(),
+                new AuditService(database).bindService());
+        Identity identity = Identity.fromConfig(config.get("auth"));
         DatabaseHealth health = new DatabaseHealth(database,
                 services.stream().map(service -> service.getServiceDescriptor().getName()).toList(),
                 config.get("db.health.interval").as(Duration.class).get());
 
         GrpcRouting.Builder grpc = GrpcRouting.builder()
                 .intercept(new GrpcMetrics())
+                // who calls, before the call takes any resource
+                .intercept(new Authentication(identity))
                 .intercept(new UnreadRequests(config.get("server.protocols.grpc.max-read-buffer-size").asInt().get()))
                 // as many calls at work as the pool has connections: none of them waits for one
                 .intercept(new CallLimits(config.get("db.pool.size").asInt().get(),
@@ -68,8 +73,8 @@ public final class Server {
                         .build())
                 .build()
                 .start();
-        LOG.log(System.Logger.Level.INFO, "knowledge-service serving gRPC on port {0}, health and metrics on port {1}",
-                String.valueOf(webServer.port()), String.valueOf(webServer.port(Servers.ADMIN_SOCKET)));
+        LOG.log(System.Logger.Level.INFO, "knowledge-service serving gRPC on port {0}, health and metrics on port {1}; {2}",
+                String.valueOf(webServer.port()), String.valueOf(webServer.port(Servers.ADMIN_SOCKET)), identity);
         SearchStatistics statistics = new SearchStatistics(database,
                 config.get("search-statistics.interval").as(Duration.class).get());
         return new Server(database, health, statistics, webServer);

@@ -1,6 +1,9 @@
 package dev.kaizen.knowledge;
 
 import java.util.List;
+import java.util.Set;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
 
 import dev.kaizen.api.v1.GetTaskContextResponse;
 import dev.kaizen.api.v1.TaskContextEntry;
@@ -33,13 +36,9 @@ final class TaskContextSearch {
     private static final int MAX_DEPTH = 100;
 
     private static final String SEARCH = """
-            WITH RECURSIVE
-            ancestor (id, depth) AS (
-                SELECT ?::bigint, 0
-                UNION
-                SELECT p.parent_id, a.depth + 1 FROM ancestor a JOIN scope_parent p ON p.scope_id = a.id
-                WHERE a.depth < %1$d),
-            scopes AS (SELECT id, min(depth) AS depth FROM ancestor GROUP BY id),
+            WITH
+            -- the searched scope and the ancestors the caller may read, with their distance
+            scopes AS (SELECT * FROM unnest(?::bigint[], ?::int[]) AS s (id, depth)),
             settings AS MATERIALIZED (
                 SELECT max(value) FILTER (WHERE key = 'search.language')::regconfig AS language,
                        max(value) FILTER (WHERE key = 'search.relevance_threshold')::float8 AS threshold,
@@ -88,11 +87,11 @@ final class TaskContextSearch {
                        coalesce((SELECT sum(ss.entries) FROM search_scope_stat ss JOIN scopes USING (id))
                                 >= 0.25 * (SELECT entries FROM corpus), false) AS broad,
                        ?::task_size AS task_size),
+            %1$s
             %2$s
-            %3$s
             full_count AS MATERIALIZED (SELECT greatest((SELECT count(*) FROM t1), (SELECT count(*) FROM t2)) AS n),
+            %3$s
             %4$s
-            %5$s
             -- per (candidate, word): in context? in lead? content tf (ts_rank of one word on B, 1 for one occurrence)
             feat AS MATERIALIZED (
                 SELECT k.id, k.scope_id, t.query_no, t.idf, k.search_vector @@ t.tsq_a AS in_context,
@@ -131,7 +130,7 @@ final class TaskContextSearch {
             JOIN knowledge_text t ON t.knowledge_id = b.id
             JOIN qualified_scope qs ON qs.id = b.scope_id
             ORDER BY b.relevance DESC, b.depth, b.id
-            """.formatted(MAX_DEPTH,
+            """.formatted(
             tier("t1", "ts_filter(k.search_vector, '{a,c}')", "full_q", "true", "(SELECT cap FROM settings)"),
             tier("t2", "k.search_vector", "full_q", "(SELECT count(*) FROM t1) < (SELECT max_results FROM settings)",
                     "(SELECT cap FROM settings)"),
@@ -169,10 +168,47 @@ final class TaskContextSearch {
                      LIMIT %5$s)),""".formatted(name, vector, queries, needed, limit);
     }
 
-    /** Searches the ancestors of {@code scopeId}: one list, best first. */
-    static GetTaskContextResponse search(DbExecute db, long scopeId, List<String> queries, String taskSize) {
+    /**
+     * The scope and its ancestors, each with its distance, namespace and the children through which
+     * the search reaches it.
+     */
+    private static final String ANCESTORS = """
+            WITH RECURSIVE
+            ancestor (id, depth) AS (
+                SELECT ?::bigint, 0
+                UNION
+                SELECT p.parent_id, a.depth + 1 FROM ancestor a JOIN scope_parent p ON p.scope_id = a.id
+                WHERE a.depth < %d),
+            scopes AS (SELECT id, min(depth) AS depth FROM ancestor GROUP BY id)
+            SELECT s.id, s.depth, q.canonical, q.namespace,
+                   (SELECT string_agg(p.scope_id::text, ' ') FROM scope_parent p
+                    WHERE p.parent_id = s.id AND p.scope_id IN (SELECT id FROM scopes)) AS children
+            FROM scopes s JOIN qualified_scope q ON q.id = s.id
+            ORDER BY s.depth, q.canonical""".formatted(MAX_DEPTH);
+
+    private record Ancestor(long id, int depth, String canonical, boolean readable, List<Long> children) {
+    }
+
+    /**
+     * Searches the scope {@code scopeId} and its ancestors that {@code mayRead} allows (by
+     * namespace): one list, best first. The ancestors left out are named in omitted_scopes when the
+     * caller can see them, as parents of a scope it reads; those further up are left out unnamed.
+     */
+    static GetTaskContextResponse search(DbExecute db, long scopeId, List<String> queries, String taskSize,
+                                         Predicate<String> mayRead) {
+        List<Ancestor> ancestors = Sql.rows(db, ANCESTORS, scopeId).stream()
+                .map(row -> new Ancestor(Sql.number(row, "id"), (int) Sql.number(row, "depth"), Sql.string(row, "canonical"),
+                        mayRead.test(Sql.string(row, "namespace")), Scopes.split(Sql.string(row, "children")).stream()
+                        .map(Long::valueOf).toList()))
+                .toList();
+        Set<Long> readable = ancestors.stream().filter(Ancestor::readable).map(Ancestor::id).collect(Collectors.toSet());
         GetTaskContextResponse.Builder response = GetTaskContextResponse.newBuilder();
-        for (DbRow row : Sql.rows(db, SEARCH, scopeId, queries.toArray(String[]::new), taskSize)) {
+        ancestors.stream()
+                .filter(ancestor -> !ancestor.readable() && ancestor.children().stream().anyMatch(readable::contains))
+                .forEach(ancestor -> response.addOmittedScopes(ancestor.canonical()));
+        List<Ancestor> searched = ancestors.stream().filter(Ancestor::readable).toList();
+        for (DbRow row : Sql.rows(db, SEARCH, searched.stream().map(Ancestor::id).toArray(Long[]::new),
+                searched.stream().map(Ancestor::depth).toArray(Integer[]::new), queries.toArray(String[]::new), taskSize)) {
             response.addEntries(TaskContextEntry.newBuilder()
                     .setId(Sql.number(row, "id"))
                     .setContent(Sql.string(row, "content"))

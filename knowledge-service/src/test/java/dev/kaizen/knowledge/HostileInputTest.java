@@ -13,7 +13,9 @@ import com.google.protobuf.Descriptors.ServiceDescriptor;
 import com.google.protobuf.DynamicMessage;
 import com.google.protobuf.Message;
 import dev.kaizen.api.Rules;
+import dev.kaizen.api.v1.AuditServiceProto;
 import dev.kaizen.api.v1.ConfigServiceProto;
+import dev.kaizen.api.v1.ListAuditEventsRequest;
 import dev.kaizen.api.v1.CreateNamespaceRequest;
 import dev.kaizen.api.v1.CreateScopeRequest;
 import dev.kaizen.api.v1.DeleteNamespaceRequest;
@@ -58,7 +60,8 @@ class HostileInputTest extends ServiceTest {
             NamespaceServiceProto.getDescriptor().getServices().getFirst(),
             ScopeServiceProto.getDescriptor().getServices().getFirst(),
             KnowledgeServiceProto.getDescriptor().getServices().getFirst(),
-            ConfigServiceProto.getDescriptor().getServices().getFirst());
+            ConfigServiceProto.getDescriptor().getServices().getFirst(),
+            AuditServiceProto.getDescriptor().getServices().getFirst());
     private static String ns;
 
     /** One valid request per RPC; each case changes one string field of it. */
@@ -91,7 +94,8 @@ class HostileInputTest extends ServiceTest {
                         .setScope(ns + ":team").setContent("Imported").setContext("imported")).build()),
                 Map.entry("UpdateConfig", UpdateConfigRequest.newBuilder().setKey("search.max_results").setValue("50")
                         .build()),
-                Map.entry("ResetConfig", ResetConfigRequest.newBuilder().setKey("search.max_results").build()));
+                Map.entry("ResetConfig", ResetConfigRequest.newBuilder().setKey("search.max_results").build()),
+                Map.entry("ListAuditEvents", ListAuditEventsRequest.newBuilder().setNamespace(ns).build()));
     }
 
     @Test

@@ -6,7 +6,9 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.logging.LogManager;
 
-/** Entry point of the commands of {@code ./kaizen}: run, export, import, bench and soak. */
+import dev.kaizen.identity.ApiTokens;
+
+/** Entry point of the commands of {@code ./kaizen}: run, export, import, bench, soak and token. */
 public final class Launcher {
     private Launcher() {
     }
@@ -19,7 +21,7 @@ public final class Launcher {
                 case "run" -> LocalRun.fromEnvironment().run();
                 case "export" -> {
                     List<String> rest = List.of(args).subList(1, args.length);
-                    try (Transfer transfer = new Transfer(Transfer.target())) {
+                    try (Transfer transfer = new Transfer(Transfer.target(), Transfer.token())) {
                         transfer.export(rest.contains("--namespace") ? rest.get(rest.indexOf("--namespace") + 1) : null,
                                 System.out);
                     }
@@ -28,17 +30,18 @@ public final class Launcher {
                     if (args.length < 2) {
                         throw new LocalRun.CannotStart("give the file to import: ./kaizen import knowledge.jsonl");
                     }
-                    try (Transfer transfer = new Transfer(Transfer.target())) {
+                    try (Transfer transfer = new Transfer(Transfer.target(), Transfer.token())) {
                         System.exit(transfer.importFile(Path.of(args[1])) == 0 ? 0 : 3);
                     }
                 }
                 case "bench" -> Benchmark.run(List.of(args).subList(1, args.length), Path.of("launcher/bench-workload"),
                         Path.of("launcher/target/bench"));
+                case "token" -> token(List.of(args).subList(1, args.length));
                 case "soak" -> Soak.run(List.of(args).subList(1, args.length), Path.of("launcher/bench-workload"),
                         Path.of("launcher/target/bench"));
                 default -> {
                     System.err.println("usage: kaizen run | export [--namespace N] | import FILE | bench [synthetic "
-                            + "[--entries N] | debian] | soak [minutes]");
+                            + "[--entries N] | debian] | soak [minutes] | token PRINCIPAL SCOPE...");
                     System.exit(2);
                 }
             }
@@ -46,6 +49,22 @@ public final class Launcher {
             System.err.println("kaizen: " + e.getMessage());
             System.exit(1);
         }
+    }
+
+    /**
+     * {@code ./kaizen token PRINCIPAL SCOPE...}: a new random API token, and the entry that the
+     * services' auth.tokens (AUTH_TOKENS) keep for it: only its hash.
+     */
+    private static void token(List<String> args) {
+        if (args.size() < 2 || !args.getFirst().matches("[a-z0-9][a-z0-9._@-]{0,63}")) {
+            throw new LocalRun.CannotStart("give the principal's name (lower case letters, digits and . _ @ -) and its "
+                    + "scopes, e.g. ./kaizen token ci-bot kaizen:write:acme kaizen:read:global");
+        }
+        String token = ApiTokens.generate();
+        System.out.println("Token for " + args.getFirst() + " (give it to the client; it is shown only now):");
+        System.out.println("  " + token);
+        System.out.println("Add this entry to AUTH_TOKENS of knowledge-service and mcp-gateway (one entry per line or comma):");
+        System.out.println("  " + ApiTokens.entry(args.getFirst(), token, String.join(" ", args.subList(1, args.size()))));
     }
 
     private static void quietLogging() throws IOException {

@@ -35,6 +35,8 @@ import dev.kaizen.api.v1.ScopeServiceGrpc;
 import dev.kaizen.api.v1.TaskSize;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.grpc.Metadata;
+import io.grpc.stub.MetadataUtils;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.modelcontextprotocol.json.McpJsonDefaults;
@@ -45,7 +47,7 @@ import io.modelcontextprotocol.json.McpJsonMapper;
  * gRPC API (ListNamespaces, server-streaming ExportKnowledge, batched ImportKnowledge). One object
  * per line, structure first: {@code {"kind":"namespace",...}}, then {@code {"kind":"scope",...}}
  * (with its parents), then {@code {"kind":"knowledge",...}} (scope, content, context, task_size,
- * suppressed, create_time, update_time). An import creates the namespaces and scopes that do not
+ * suppressed, create_time, update_time, created_by, updated_by). An import creates the namespaces and scopes that do not
  * exist yet and stores the entries in atomic batches; a line the service refuses is left out and
  * reported with the reason, the rest of its batch is stored.
  */
@@ -55,8 +57,20 @@ final class Transfer implements AutoCloseable {
     private final McpJsonMapper json = McpJsonDefaults.getMapper();
     private final ManagedChannel channel;
 
-    Transfer(String target) {
-        this.channel = ManagedChannelBuilder.forTarget(target).usePlaintext().build();
+    /** A client of knowledge-service at {@code target}, with API or OAuth {@code token} when not null. */
+    Transfer(String target, String token) {
+        ManagedChannelBuilder<?> builder = ManagedChannelBuilder.forTarget(target).usePlaintext();
+        if (token != null && !token.isBlank()) {
+            Metadata headers = new Metadata();
+            headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token.strip());
+            builder.intercept(MetadataUtils.newAttachHeadersInterceptor(headers));
+        }
+        this.channel = builder.build();
+    }
+
+    /** The token of KAIZEN_TOKEN, for a knowledge-service with authentication on; null when unset. */
+    static String token() {
+        return System.getenv("KAIZEN_TOKEN");
     }
 
     /** knowledge-service of {@code ./kaizen run} unless KAIZEN_GRPC_TARGET names another. */
@@ -104,7 +118,9 @@ final class Transfer implements AutoCloseable {
                             ? null : entry.getTaskSize().name().substring("TASK_SIZE_".length()),
                     "suppressed", entry.getSuppressed(),
                     "create_time", Instant.ofEpochSecond(entry.getCreateTime().getSeconds(), entry.getCreateTime().getNanos()).toString(),
-                    "update_time", Instant.ofEpochSecond(entry.getUpdateTime().getSeconds(), entry.getUpdateTime().getNanos()).toString()));
+                    "update_time", Instant.ofEpochSecond(entry.getUpdateTime().getSeconds(), entry.getUpdateTime().getNanos()).toString(),
+                    "created_by", entry.getCreatedBy(),
+                    "updated_by", entry.getUpdatedBy()));
             knowledge++;
         }
         writer.flush();
@@ -298,6 +314,13 @@ final class Transfer implements AutoCloseable {
             }
             if (Boolean.TRUE.equals(object.get("suppressed"))) {
                 entry.setSuppressed(true);
+            }
+            // kept by a server-wide admin's import (a restore); anyone else's import records the importer
+            if (object.get("created_by") instanceof String by) {
+                entry.setCreatedBy(by);
+            }
+            if (object.get("updated_by") instanceof String by) {
+                entry.setUpdatedBy(by);
             }
             for (String field : List.of("create_time", "update_time")) {
                 if (object.get(field) != null) {

@@ -52,6 +52,11 @@ final class Arguments {
         }
     }
 
+    /** Whether the call gave {@code name}. */
+    boolean has(String name) {
+        return values.containsKey(name);
+    }
+
     String string(String name) {
         return optionalString(name).orElseThrow(() -> new ToolRefusal(name + " is missing: it is required."));
     }
@@ -165,7 +170,7 @@ final class Arguments {
                 return Rules.id(name, text);
             }
             return Rules.id(name, wholeNumber(value).orElseThrow(() -> new ToolRefusal(name + " " + describe(value)
-                    + " is not a knowledge id: give " + Rules.ID_RULE + ".")));
+                    + " is not a valid id: give " + Rules.ID_RULE + ".")));
         } catch (RuleViolation violation) {
             throw new ToolRefusal(violation.getMessage());
         }

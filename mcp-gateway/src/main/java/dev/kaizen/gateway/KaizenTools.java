@@ -17,7 +17,10 @@ import dev.kaizen.api.v1.DeleteScopeRequest;
 import dev.kaizen.api.v1.DeleteScopeResponse;
 import dev.kaizen.api.v1.GetKnowledgeRequest;
 import dev.kaizen.api.v1.GetTaskContextRequest;
+import dev.kaizen.api.v1.GetTaskContextResponse;
 import dev.kaizen.api.v1.KnowledgeEntry;
+import dev.kaizen.api.v1.ListAuditEventsRequest;
+import dev.kaizen.api.v1.ListAuditEventsResponse;
 import dev.kaizen.api.v1.ListConfigRequest;
 import dev.kaizen.api.v1.ListNamespacesRequest;
 import dev.kaizen.api.v1.Namespace;
@@ -57,7 +60,7 @@ import static dev.kaizen.gateway.ToolResults.namespaceBody;
 import static dev.kaizen.gateway.ToolResults.scope;
 
 /**
- * The sixteen Kaizen tools: for each, its schema, annotations and the
+ * The seventeen Kaizen tools: for each, its schema, annotations and the
  * mapping from arguments to one gRPC call and from the response to the result object. Argument
  * descriptions quote the rules of {@link Rules}, which knowledge-service enforces.
  */
@@ -258,11 +261,38 @@ final class KaizenTools {
                             int maxTokens = args.integer("max_tokens", Rules.MAX_TOKENS_DEFAULT,
                                     value -> Rules.maxTokens("max_tokens", value));
                             int offset = args.integer("offset", 0, value -> Rules.offset("offset", value));
-                            TaskContextAnswer answer = TaskContextAnswer.fit(
-                                    kaizen.knowledge().getTaskContext(request.build()).getEntriesList(), queries,
-                                    maxTokens, offset, JSON);
+                            GetTaskContextResponse found = kaizen.knowledge().getTaskContext(request.build());
+                            TaskContextAnswer answer = TaskContextAnswer.fit(found.getEntriesList(), queries, maxTokens,
+                                    offset, JSON).omitting(found.getOmittedScopesList());
                             return new KaizenTool.Answer(answer.body(), answer.excerpted().stream()
                                     .map(KaizenResources::entryLink).toList());
+                        }),
+                tool("get_audit_log", "Read the audit log",
+                        "Who changed what and when, newest first: every change to namespaces, scopes, knowledge and "
+                                + "settings. Server-wide admins read all of it; a namespace's admins read its events "
+                                + "(give namespace).",
+                        Kind.READ_ONLY,
+                        object(optional("namespace", string("Only the events of this namespace: " + Rules.NAME_RULE + ".",
+                                        Rules.NAME_PATTERN)),
+                                optional("limit", integer("Most events to answer (default " + Rules.AUDIT_PAGE_DEFAULT
+                                        + ").", 1, Rules.AUDIT_PAGE_MAX)),
+                                optional("before_id", id("Only events older than this one: the next_before_id of an "
+                                        + "earlier answer."))),
+                        (args, kaizen) -> {
+                            ListAuditEventsRequest.Builder request = ListAuditEventsRequest.newBuilder()
+                                    .setPageSize(args.integer("limit", Rules.AUDIT_PAGE_DEFAULT,
+                                            value -> Rules.auditPageSize("limit", value)));
+                            args.optionalString("namespace", Rules::name).ifPresent(request::setNamespace);
+                            if (args.has("before_id")) {
+                                request.setBeforeId(args.id("before_id"));
+                            }
+                            ListAuditEventsResponse events = kaizen.audit().listAuditEvents(request.build());
+                            Map<String, Object> result = map("events",
+                                    events.getEventsList().stream().map(ToolResults::auditEvent).toList());
+                            if (events.getNextPageBeforeId() != 0) {
+                                result.put("next_before_id", String.valueOf(events.getNextPageBeforeId()));
+                            }
+                            return result;
                         }),
                 tool("list_config", "List the configuration",
                         "List the search settings with their values, defaults, types and descriptions.",

@@ -8,6 +8,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
+import dev.kaizen.api.v1.AuditServiceGrpc;
 import dev.kaizen.api.v1.ConfigServiceGrpc;
 import dev.kaizen.api.v1.KnowledgeServiceGrpc;
 import dev.kaizen.api.v1.NamespaceServiceGrpc;
@@ -32,6 +33,9 @@ import io.grpc.health.v1.HealthGrpc;
  * the RPCs the protos mark free of side effects retried on UNAVAILABLE with exponential backoff.
  * Stubs are handed out per call so each gets a fresh deadline.
  * <p>
+ * Each call carries the credential of the MCP caller it is made for (see {@link Caller}), or over
+ * stdio the gateway's own ({@code service.token}).
+ * <p>
  * A watchdog keeps a wedged connection from lasting: when {@value #TIMEOUTS_BEFORE_CHECK} calls in a
  * row run out of time, it asks knowledge-service's health over a new connection, and if the service
  * answers SERVING there, the new connection replaces the old one.
@@ -41,8 +45,12 @@ final class KnowledgeServiceClient implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(KnowledgeServiceClient.class.getName());
     private static final Duration HEALTH_DEADLINE = Duration.ofSeconds(2);
 
+    private static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+
     private final String target;
     private final Duration deadline;
+    /** The gateway's own credential ("Bearer ..."), for calls made for no MCP HTTP caller (stdio); null for none. */
+    private final String ownCredential;
     private final AtomicInteger timeoutsInARow = new AtomicInteger();
     private final AtomicBoolean checking = new AtomicBoolean();
     private volatile ManagedChannel channel;
@@ -59,9 +67,10 @@ final class KnowledgeServiceClient implements AutoCloseable {
         }
     };
 
-    KnowledgeServiceClient(String target, Duration deadline) {
+    KnowledgeServiceClient(String target, Duration deadline, String token) {
         this.target = target;
         this.deadline = deadline;
+        this.ownCredential = token == null || token.isBlank() ? null : "Bearer " + token.strip();
         this.channel = connect(target);
     }
 
@@ -77,7 +86,8 @@ final class KnowledgeServiceClient implements AutoCloseable {
     private static Map<String, Object> serviceConfig() {
         List<Map<String, Object>> safe = Stream.of(NamespaceServiceGrpc.getServiceDescriptor(),
                         ScopeServiceGrpc.getServiceDescriptor(), KnowledgeServiceGrpc.getServiceDescriptor(),
-                        ConfigServiceGrpc.getServiceDescriptor(), HealthGrpc.getServiceDescriptor())
+                        ConfigServiceGrpc.getServiceDescriptor(), AuditServiceGrpc.getServiceDescriptor(),
+                        HealthGrpc.getServiceDescriptor())
                 .flatMap(service -> service.getMethods().stream())
                 .filter(method -> method.isSafe() || method.getServiceName().equals(HealthGrpc.SERVICE_NAME))
                 .map(method -> Map.<String, Object>of("service", method.getServiceName(), "method", method.getBareMethodName()))
@@ -104,6 +114,10 @@ final class KnowledgeServiceClient implements AutoCloseable {
 
     KnowledgeServiceGrpc.KnowledgeServiceBlockingStub knowledge() {
         return KnowledgeServiceGrpc.newBlockingStub(calls).withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    AuditServiceGrpc.AuditServiceBlockingStub audit() {
+        return AuditServiceGrpc.newBlockingStub(calls).withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     ConfigServiceGrpc.ConfigServiceBlockingStub config() {
@@ -187,6 +201,11 @@ final class KnowledgeServiceClient implements AutoCloseable {
 
         @Override
         public void start(Listener<R> listener, Metadata headers) {
+            // an HTTP caller's own credential, forwarded: knowledge-service enforces its grants
+            String credential = Caller.current().map(Caller::authorization).orElse(ownCredential);
+            if (credential != null) {
+                headers.put(AUTHORIZATION, credential);
+            }
             super.start(new ForwardingClientCallListener.SimpleForwardingClientCallListener<>(listener) {
                 @Override
                 public void onClose(Status status, Metadata trailers) {

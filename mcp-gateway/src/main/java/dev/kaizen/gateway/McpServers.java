@@ -52,16 +52,18 @@ final class McpServers {
                 .immediateExecution(true)
                 .tools(tools.stream().map(tool -> McpStatelessServerFeatures.SyncToolSpecification.builder()
                         .tool(tool.definition())
-                        .callHandler((context, request) -> calls.call(tool, request.arguments()))
+                        .callHandler((context, request) -> Caller.within(context, () -> calls.call(tool, request.arguments())))
                         .build()).toList())
                 .prompts(KaizenPrompts.all().stream().map(prompt -> new McpStatelessServerFeatures.SyncPromptSpecification(
                         prompt, (context, request) -> KaizenPrompts.get(request))).toList())
                 .resourceTemplates(KaizenResources.templates().stream().map(template ->
                         new McpStatelessServerFeatures.SyncResourceTemplateSpecification(template.template(),
-                                (context, request) -> template.read().apply(kaizen, request.uri()))).toList())
+                                (context, request) -> Caller.within(context, () -> template.read().apply(kaizen, request.uri()))))
+                        .toList())
                 .completions(KaizenResources.completions().stream().map(completion ->
                         new McpStatelessServerFeatures.SyncCompletionSpecification(completion.reference(),
-                                (context, request) -> completion.complete().apply(kaizen, request))).toList())
+                                (context, request) -> Caller.within(context, () -> completion.complete().apply(kaizen, request))))
+                        .toList())
                 .build();
     }
 

@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
+import dev.kaizen.identity.Identity;
 import dev.kaizen.server.Servers;
 import io.helidon.config.Config;
 import io.helidon.health.HealthCheckResponse;
@@ -41,9 +42,12 @@ public final class Server {
     public static Server start(Config config) {
         KnowledgeServiceClient kaizen = client(config);
         McpJsonMapper json = McpJsonDefaults.getMapper();
+        Identity identity = Identity.fromConfig(config.get("auth"));
         StreamableHttpTransport transport = new StreamableHttpTransport(json,
                 list(config, "mcp.origins"),
-                list(config, "mcp.tokens"),
+                identity,
+                new RateLimits(config.get("mcp.rate-limit.per-second").asDouble().get(),
+                        config.get("mcp.rate-limit.burst").asDouble().get()),
                 config.get("mcp.concurrency.limit").asInt().get(),
                 config.get("mcp.concurrency.queue-wait").as(Duration.class).get());
         McpStatelessSyncServer mcp = McpServers.stateless(transport, json, new ToolCalls(kaizen, json), KaizenTools.all(), kaizen);
@@ -54,15 +58,16 @@ public final class Server {
                 .routing(routing -> routing.register(transport))
                 .build()
                 .start();
-        LOG.log(System.Logger.Level.INFO, "mcp-gateway serving MCP on http://{0}:{1}{2}, health and metrics on port {3}",
+        LOG.log(System.Logger.Level.INFO, "mcp-gateway serving MCP on http://{0}:{1}{2}, health and metrics on port {3}; {4}",
                 config.get("server.host").asString().get(), String.valueOf(webServer.port()),
-                StreamableHttpTransport.ENDPOINT, String.valueOf(webServer.port(Servers.ADMIN_SOCKET)));
+                StreamableHttpTransport.ENDPOINT, String.valueOf(webServer.port(Servers.ADMIN_SOCKET)), identity);
         return new Server(kaizen, mcp, webServer);
     }
 
     static KnowledgeServiceClient client(Config config) {
         return new KnowledgeServiceClient(config.get("service.target").asString().get(),
-                config.get("service.timeout").as(Duration.class).get());
+                config.get("service.timeout").as(Duration.class).get(),
+                config.get("service.token").asString().orElse(""));
     }
 
     private static List<String> list(Config config, String key) {

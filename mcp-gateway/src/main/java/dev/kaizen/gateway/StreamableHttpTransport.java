@@ -1,8 +1,6 @@
 package dev.kaizen.gateway;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -11,6 +9,9 @@ import java.util.Optional;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
+import dev.kaizen.identity.Identity;
+import dev.kaizen.identity.IdentityUnavailable;
+import dev.kaizen.identity.Unauthenticated;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRules;
@@ -30,9 +31,12 @@ import reactor.core.publisher.Mono;
 /**
  * MCP Streamable HTTP, stateless, on Helidon: every POST to the endpoint is one JSON-RPC message
  * answered on its own (no session id, no server-sent events), so any replica can answer any request.
- * Before a message reaches the MCP server: a foreign {@code Origin} gets 403 (DNS rebinding), a
- * missing or wrong bearer token 401 when tokens are configured; oversized bodies got 413 from the
- * web server already. GET and DELETE answer 405.
+ * Before a message reaches the MCP server: a foreign {@code Origin} gets 403 (DNS rebinding); when
+ * authentication is on, a missing or invalid credential 401 with {@code WWW-Authenticate} (naming
+ * the Protected Resource Metadata when OAuth is on, RFC 9728), and a principal over its rate limit
+ * 429 with {@code Retry-After}; oversized bodies got 413 from the web server already. A tool call
+ * that knowledge-service refuses for want of a grant answers 403 with {@code insufficient_scope}
+ * and the scope it needs. GET and DELETE answer 405.
  */
 final class StreamableHttpTransport implements McpStatelessServerTransport, HttpService {
     static final String ENDPOINT = "/mcp";
@@ -42,20 +46,22 @@ final class StreamableHttpTransport implements McpStatelessServerTransport, Http
 
     private final McpJsonMapper json;
     private final DefaultServerTransportSecurityValidator origins;
-    private final List<byte[]> tokens;
+    private final Identity identity;
+    private final RateLimits rateLimits;
     private volatile McpStatelessServerHandler handler;
     private volatile boolean closing;
     /** Requests at work at once; more wait up to queueWait, then get 503 with Retry-After. */
     private final Semaphore turns;
     private final Duration queueWait;
 
-    StreamableHttpTransport(McpJsonMapper json, List<String> allowedOrigins, List<String> tokens, int concurrent,
-                            Duration queueWait) {
+    StreamableHttpTransport(McpJsonMapper json, List<String> allowedOrigins, Identity identity, RateLimits rateLimits,
+                            int concurrent, Duration queueWait) {
         this.json = json;
         this.turns = new Semaphore(concurrent);
         this.queueWait = queueWait;
         this.origins = DefaultServerTransportSecurityValidator.builder().allowedOrigins(allowedOrigins).build();
-        this.tokens = tokens.stream().map(token -> token.getBytes(StandardCharsets.UTF_8)).toList();
+        this.identity = identity;
+        this.rateLimits = rateLimits;
     }
 
     @Override
@@ -72,7 +78,22 @@ final class StreamableHttpTransport implements McpStatelessServerTransport, Http
     public void routing(HttpRules rules) {
         rules.post(ENDPOINT, this::post)
                 .get(ENDPOINT, StreamableHttpTransport::notAllowed)
-                .delete(ENDPOINT, StreamableHttpTransport::notAllowed);
+                .delete(ENDPOINT, StreamableHttpTransport::notAllowed)
+                .get(ProtectedResource.PATH, this::resourceMetadata)
+                .get(ProtectedResource.PATH + "/*", this::resourceMetadata);
+    }
+
+    /** The Protected Resource Metadata (RFC 9728), at its path and with the resource's path appended. */
+    private void resourceMetadata(ServerRequest request, ServerResponse response) {
+        Optional<Identity.OAuth> oauth = identity.oauth();
+        if (oauth.isEmpty()) {
+            error(response, Status.NOT_FOUND_404, INVALID_REQUEST, "This server does not use OAuth: connect with an API "
+                    + "token, or with none when authentication is off.");
+            return;
+        }
+        response.header(HeaderNames.CONTENT_TYPE, "application/json")
+                .header(HeaderNames.CACHE_CONTROL, "max-age=3600")
+                .send(write(ProtectedResource.metadata(oauth.get())));
     }
 
     private static void notAllowed(ServerRequest request, ServerResponse response) {
@@ -83,6 +104,25 @@ final class StreamableHttpTransport implements McpStatelessServerTransport, Http
         if (closing) {
             response.header(HeaderNames.RETRY_AFTER, "1");
             error(response, Status.SERVICE_UNAVAILABLE_503, INTERNAL_ERROR, "The gateway is shutting down; retry.");
+            return;
+        }
+        try {
+            origins.validate(headers(request));
+        } catch (ServerTransportSecurityException e) {
+            error(response, Status.FORBIDDEN_403, INVALID_REQUEST,
+                    "Origin not allowed: add it to the gateway's allowed origins (MCP_ORIGINS) to call it from that page.");
+            return;
+        }
+        Caller caller = authenticate(request, response);
+        if (caller == null) {
+            return;
+        }
+        Duration wait = rateLimits.take(caller.principal().name());
+        if (!wait.isZero()) {
+            long seconds = Math.max(1, (wait.toMillis() + 999) / 1000);
+            response.header(HeaderNames.RETRY_AFTER, String.valueOf(seconds));
+            error(response, Status.TOO_MANY_REQUESTS_429, INTERNAL_ERROR, "Too many requests from "
+                    + caller.principal().name() + ": over the per-principal rate limit; retry in " + seconds + " s.");
             return;
         }
         boolean turn;
@@ -99,26 +139,29 @@ final class StreamableHttpTransport implements McpStatelessServerTransport, Http
             return;
         }
         try {
-            serve(request, response);
+            serve(request, response, caller);
         } finally {
             turns.release();
         }
     }
 
-    private void serve(ServerRequest request, ServerResponse response) {
+    /** The caller of the request; null when it was answered 401 (or 503 when tokens cannot be checked now). */
+    private Caller authenticate(ServerRequest request, ServerResponse response) {
+        String authorization = request.headers().first(HeaderNames.AUTHORIZATION).orElse(null);
         try {
-            origins.validate(headers(request));
-        } catch (ServerTransportSecurityException e) {
-            error(response, Status.FORBIDDEN_403, INVALID_REQUEST,
-                    "Origin not allowed: add it to the gateway's allowed origins (MCP_ORIGINS) to call it from that page.");
-            return;
+            return new Caller(authorization, identity.authenticate(authorization));
+        } catch (Unauthenticated e) {
+            response.header(HeaderNames.WWW_AUTHENTICATE, ProtectedResource.challenge(identity.oauth(),
+                    e.credentialMissing() ? null : "invalid_token", e.getMessage(), null));
+            error(response, Status.UNAUTHORIZED_401, INVALID_REQUEST, e.getMessage());
+        } catch (IdentityUnavailable e) {
+            response.header(HeaderNames.RETRY_AFTER, "5");
+            error(response, Status.SERVICE_UNAVAILABLE_503, INTERNAL_ERROR, e.getMessage());
         }
-        if (!authorized(request)) {
-            response.header(HeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"kaizen\"");
-            error(response, Status.UNAUTHORIZED_401, INVALID_REQUEST,
-                    "Missing or invalid bearer token: send 'Authorization: Bearer <token>' with a configured token.");
-            return;
-        }
+        return null;
+    }
+
+    private void serve(ServerRequest request, ServerResponse response, Caller caller) {
         String contentType = request.headers().first(HeaderNames.CONTENT_TYPE).orElse("").toLowerCase(Locale.ROOT);
         if (!contentType.startsWith("application/json")) {
             error(response, Status.UNSUPPORTED_MEDIA_TYPE_415, INVALID_REQUEST,
@@ -137,7 +180,7 @@ final class StreamableHttpTransport implements McpStatelessServerTransport, Http
             error(response, Status.BAD_REQUEST_400, malformed.code, malformed.getMessage());
             return;
         }
-        McpTransportContext context = McpTransportContext.create(Map.of());
+        McpTransportContext context = McpTransportContext.create(Map.of(Caller.CONTEXT_KEY, caller));
         if (message instanceof McpSchema.JSONRPCRequest call) {
             McpSchema.JSONRPCResponse answer;
             try {
@@ -145,6 +188,9 @@ final class StreamableHttpTransport implements McpStatelessServerTransport, Http
             } catch (RuntimeException e) {
                 answer = JsonRpcErrors.internal(call, e);
             }
+            caller.missingScope().ifPresent(scope -> response.status(Status.FORBIDDEN_403)
+                    .header(HeaderNames.WWW_AUTHENTICATE, ProtectedResource.challenge(identity.oauth(), "insufficient_scope",
+                            "This call needs the scope " + scope + ".", scope)));
             response.header(HeaderNames.CONTENT_TYPE, "application/json").send(write(answer));
         } else {
             if (message instanceof McpSchema.JSONRPCNotification notification) {
@@ -195,22 +241,6 @@ final class StreamableHttpTransport implements McpStatelessServerTransport, Http
             super(message, null, false, false);
             this.code = code;
         }
-    }
-
-    private boolean authorized(ServerRequest request) {
-        if (tokens.isEmpty()) {
-            return true;
-        }
-        Optional<String> header = request.headers().first(HeaderNames.AUTHORIZATION);
-        if (header.isEmpty() || !header.get().regionMatches(true, 0, "Bearer ", 0, 7)) {
-            return false;
-        }
-        byte[] given = header.get().substring(7).strip().getBytes(StandardCharsets.UTF_8);
-        boolean match = false;
-        for (byte[] token : tokens) {
-            match |= MessageDigest.isEqual(token, given);
-        }
-        return match;
     }
 
     private static boolean acceptsJson(ServerRequest request) {

@@ -71,6 +71,14 @@ final class TaskContextAnswer {
         return answer;
     }
 
+    /** Names the inherited scopes the search left out because the caller may not read them. */
+    TaskContextAnswer omitting(List<String> scopes) {
+        if (!scopes.isEmpty()) {
+            body.put("omitted_scopes", List.copyOf(scopes));
+        }
+        return this;
+    }
+
     /** The structured answer. */
     Map<String, Object> body() {
         return body;

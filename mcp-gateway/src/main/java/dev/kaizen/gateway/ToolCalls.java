@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
+import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.helidon.metrics.api.Metrics;
@@ -23,6 +24,9 @@ import io.modelcontextprotocol.spec.McpSchema;
 final class ToolCalls {
     static final String UNAVAILABLE = "Knowledge service unavailable, retry later.";
     static final String BUSY = "Knowledge service is busy right now; retry in about a second.";
+    /** The trailer in which knowledge-service names the scope a PERMISSION_DENIED needs. */
+    static final Metadata.Key<String> REQUIRED_SCOPE = Metadata.Key.of("kaizen-required-scope",
+            Metadata.ASCII_STRING_MARSHALLER);
 
     private final KnowledgeServiceClient kaizen;
     private final McpJsonMapper json;
@@ -53,9 +57,11 @@ final class ToolCalls {
             Status status = failure.getStatus();
             outcome = switch (status.getCode()) {
                 case UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED -> "unavailable";
-                case INTERNAL, UNKNOWN, UNIMPLEMENTED, DATA_LOSS, UNAUTHENTICATED, PERMISSION_DENIED -> "error";
+                case INTERNAL, UNKNOWN, UNIMPLEMENTED, DATA_LOSS -> "error";
+                case UNAUTHENTICATED, PERMISSION_DENIED -> "denied";
                 default -> "rejected";
             };
+            noteMissingScope(failure);
             if (status.getCode() == Status.Code.UNAVAILABLE) {
                 kaizen.reconnectNow();
             }
@@ -67,7 +73,7 @@ final class ToolCalls {
             String result = outcome;
             timers.computeIfAbsent(name + "/" + result, key -> Metrics.globalRegistry()
                             .getOrCreate(Timer.builder("kaizen.mcp.tool.calls")
-                                    .description("MCP tool calls by tool and outcome (ok, rejected, unavailable, error)")
+                                    .description("MCP tool calls by tool and outcome (ok, rejected, denied, unavailable, error)")
                                     .tags(List.of(Tag.create("tool", name), Tag.create("outcome", result)))))
                     .record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
         }
@@ -80,11 +86,25 @@ final class ToolCalls {
             case DEADLINE_EXCEEDED -> "Knowledge service did not answer in time, retry later.";
             case RESOURCE_EXHAUSTED -> status.getDescription() != null && status.getDescription().contains("larger than")
                     ? status.getDescription() : BUSY;
-            case INVALID_ARGUMENT, NOT_FOUND, ALREADY_EXISTS, FAILED_PRECONDITION, ABORTED, OUT_OF_RANGE, INTERNAL ->
+            case INVALID_ARGUMENT, NOT_FOUND, ALREADY_EXISTS, FAILED_PRECONDITION, ABORTED, OUT_OF_RANGE, INTERNAL,
+                 PERMISSION_DENIED, UNAUTHENTICATED ->
                     status.getDescription() == null ? tool + " failed (" + status.getCode() + "); retry later."
                             : status.getDescription();
             default -> "Knowledge service could not run " + tool + " (" + status.getCode() + "); retry later.";
         };
+    }
+
+    /**
+     * When knowledge-service refused for want of a grant, tells the caller's transport the scope it
+     * named, so that HTTP answers 403 insufficient_scope.
+     */
+    static void noteMissingScope(StatusRuntimeException failure) {
+        if (failure.getStatus().getCode() == Status.Code.PERMISSION_DENIED && failure.getTrailers() != null) {
+            String scope = failure.getTrailers().get(REQUIRED_SCOPE);
+            if (scope != null) {
+                Caller.current().ifPresent(caller -> caller.denied(scope));
+            }
+        }
     }
 
     private static McpSchema.CallToolResult error(String message) {

@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import dev.kaizen.api.Rules;
+import dev.kaizen.api.v1.AuditEvent;
 import dev.kaizen.api.v1.KnowledgeEntry;
 import dev.kaizen.api.v1.Namespace;
 import dev.kaizen.api.v1.Scope;
@@ -54,7 +55,17 @@ final class ToolResults {
                     + "; null for every size.")),
             required("suppressed", bool("Whether a conflict resolution hides it from searches.")),
             required("create_time", string("When it was written, RFC 3339.")),
-            required("update_time", string("When it last changed, RFC 3339.")));
+            required("update_time", string("When it last changed, RFC 3339.")),
+            required("created_by", string("Who wrote it (empty for entries older than attribution).")),
+            required("updated_by", string("Who last changed it.")));
+    private static final Map<String, Object> AUDIT_EVENT = JsonSchemas.object(
+            required("id", string("The event's id, a decimal string; ids grow with time.")),
+            required("time", string("When, RFC 3339.")),
+            required("principal", string("Who.")),
+            required("action", string("What, e.g. knowledge.write, scope.update, namespace.delete, config.update.")),
+            required("namespace", nullableString("Where; null for server-wide changes (settings).")),
+            required("target", string("What it changed: a name, an entry id or a setting key.")),
+            required("details", string("More about it.")));
     static final Map<String, Object> SCOPE_RESOURCE = JsonSchemas.object(
             required("scope", string("Canonical name of the scope.")),
             required("description", string("The scope's description.")),
@@ -99,7 +110,12 @@ final class ToolResults {
                     required("results", array("The entries found, best first.", RESULT)),
                     required("matched", integer("How many entries the search found in all.")),
                     optional("more", integer("How many of them are not in this answer.")),
-                    optional("next_offset", integer("The offset that reads on from this answer.")))),
+                    optional("next_offset", integer("The offset that reads on from this answer.")),
+                    optional("omitted_scopes", array("Inherited scopes left out because you may not read their "
+                            + "namespace.", string("'namespace:scope'."))))),
+            Map.entry("get_audit_log", JsonSchemas.object(
+                    required("events", array("The changes, newest first.", AUDIT_EVENT)),
+                    optional("next_before_id", string("The before_id that reads on to older events.")))),
             Map.entry("list_config", JsonSchemas.object(required("configs", mapOf("The settings by key.", SETTING)))),
             Map.entry("update_config", JsonSchemas.object(
                     required("key", string("The setting.")),
@@ -164,7 +180,19 @@ final class ToolResults {
                         : entry.getTaskSize().name().substring("TASK_SIZE_".length()),
                 "suppressed", entry.getSuppressed(),
                 "create_time", instant(entry.getCreateTime()),
-                "update_time", instant(entry.getUpdateTime()));
+                "update_time", instant(entry.getUpdateTime()),
+                "created_by", entry.getCreatedBy(),
+                "updated_by", entry.getUpdatedBy());
+    }
+
+    static Map<String, Object> auditEvent(AuditEvent event) {
+        return map("id", String.valueOf(event.getId()),
+                "time", instant(event.getTime()),
+                "principal", event.getPrincipal(),
+                "action", event.getAction(),
+                "namespace", event.getNamespace().isEmpty() ? null : event.getNamespace(),
+                "target", event.getTarget(),
+                "details", event.getDetails());
     }
 
     private static String instant(com.google.protobuf.Timestamp time) {

@@ -59,7 +59,7 @@ class ArgumentsTest {
         assertEquals(999_999_999_999_999_999L, arguments(Map.of("id", "9".repeat(18))).id("id"));
         for (Object bad : List.of("forty-two", "4.2", 4.2, "9".repeat(19), new BigInteger("9".repeat(20)), true,
                 List.of(1), Map.of("id", 1), "", " 42 ", "+42", "-42", "042", "0", 0, -1, 1_000_000_000_000_000_000L)) {
-            assertTrue(refused(() -> arguments(Map.of("id", bad)).id("id")).contains("is not a knowledge id"), bad::toString);
+            assertTrue(refused(() -> arguments(Map.of("id", bad)).id("id")).contains("is not a valid id"), bad::toString);
         }
         assertEquals(List.of(1L, 2L), arguments(Map.of("ids", List.of("1", 2))).ids("ids"));
         assertEquals("ids must be a list of knowledge ids, e.g. [\"42\", \"43\"].",

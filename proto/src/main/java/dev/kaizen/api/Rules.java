@@ -86,8 +86,11 @@ public final class Rules {
     public static final long ID_MIN = 1;
     public static final long ID_MAX = 999_999_999_999_999_999L;
     public static final Pattern ID_PATTERN = Pattern.compile("[1-9][0-9]{0,17}");
-    public static final String ID_RULE = "a whole number from " + ID_MIN + " to " + ID_MAX
-            + ", as write_knowledge and get_task_context return it";
+    public static final String ID_RULE = "a whole number from " + ID_MIN + " to " + ID_MAX + ", as Kaizen answers it";
+
+    /** Audit events per answer. */
+    public static final int AUDIT_PAGE_DEFAULT = 100;
+    public static final int AUDIT_PAGE_MAX = 1000;
 
     /** Ids per call of get_knowledge and of resolve_knowledge_conflict's suppressed list. */
     public static final int IDS_MAX = 100;
@@ -261,6 +264,14 @@ public final class Rules {
         return (int) tokens;
     }
 
+    /** Checks the number of audit events asked for. */
+    public static int auditPageSize(String argument, long size) {
+        if (size < 1 || size > AUDIT_PAGE_MAX) {
+            throw new RuleViolation(argument + " " + size + " is out of range: give 1-" + AUDIT_PAGE_MAX + ".");
+        }
+        return (int) size;
+    }
+
     /** Checks the number of ids of a batch argument. */
     public static void idCount(String argument, int count, int max) {
         if (count < 1 || count > max) {
@@ -285,7 +296,7 @@ public final class Rules {
     }
 
     private static RuleViolation notAnId(String argument, String value) {
-        return new RuleViolation(argument + " " + value + " is not a knowledge id: give " + ID_RULE + ".");
+        return new RuleViolation(argument + " " + value + " is not a valid id: give " + ID_RULE + ".");
     }
 
     private static String keywords(String argument, String value, int max, String rule) {

@@ -113,8 +113,8 @@ class RulesTest {
     @Test
     void idsArePositiveAndBatchesBounded() {
         assertEquals(7, Rules.id("id", 7));
-        assertTrue(refused(() -> Rules.id("id", 0)).contains("not a knowledge id"));
-        assertTrue(refused(() -> Rules.id("id", Rules.ID_MAX + 1)).contains("not a knowledge id"));
+        assertTrue(refused(() -> Rules.id("id", 0)).contains("not a valid id"));
+        assertTrue(refused(() -> Rules.id("id", Rules.ID_MAX + 1)).contains("not a valid id"));
         assertEquals(Rules.ID_MAX, Rules.id("id", String.valueOf(Rules.ID_MAX)));
         for (String bad : new String[] {"", "0", "042", "+1", " 1", "1 ", "1e3", String.valueOf(Rules.ID_MAX + 1), null}) {
             assertTrue(refused(() -> Rules.id("id", bad)).startsWith("id "), bad);

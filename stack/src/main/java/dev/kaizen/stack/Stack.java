@@ -163,7 +163,7 @@ public final class Stack implements AutoCloseable {
             return this;
         }
 
-        /** Settings of mcp-gateway as environment variables, e.g. SERVER_PORT or MCP_TOKENS. */
+        /** Settings of mcp-gateway as environment variables, e.g. SERVER_PORT or AUTH_TOKENS. */
         public Builder gateway(Map<String, String> env) {
             gatewayEnv.putAll(env);
             return this;

@@ -142,6 +142,7 @@ class AgentSurfaceTest {
         calls.put("list_config", Map.of());
         calls.put("update_config", Map.of("key", "search.max_results", "value", "50"));
         calls.put("reset_config", Map.of("key", "search.max_results"));
+        calls.put("get_audit_log", Map.of("namespace", other, "limit", 2));
         calls.put("delete_scope", Map.of("scope", other + ":xs"));
         calls.put("delete_namespace", Map.of("name", other));
         assertEquals(tools.keySet(), calls.keySet(), "every tool is called");

@@ -28,6 +28,7 @@ import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Message;
 import com.google.protobuf.TextFormat;
 import dev.kaizen.api.Rules;
+import dev.kaizen.api.v1.AuditServiceGrpc;
 import dev.kaizen.api.v1.ConfigServiceGrpc;
 import dev.kaizen.api.v1.KnowledgeServiceGrpc;
 import dev.kaizen.api.v1.NamespaceServiceGrpc;
@@ -293,6 +294,7 @@ class HostileInputSuiteTest {
         valid.put("get_knowledge", Map.of("ids", "[\"1\"]"));
         valid.put("resolve_knowledge_conflict", Map.of("active_id", "\"999998\"", "suppressed_ids", "[\"999999\"]"));
         valid.put("get_task_context", Map.of("queries", "[\"suite\"]", "scope", scope));
+        valid.put("get_audit_log", Map.of("namespace", jsonString(ns), "limit", "10"));
         valid.put("list_config", Map.of());
         valid.put("update_config", Map.of("key", "\"search.max_results\"", "value", "\"50\""));
         valid.put("reset_config", Map.of("key", "\"search.max_results\""));
@@ -345,7 +347,7 @@ class HostileInputSuiteTest {
         Map<String, String> valid = validRequests();
         for (ServiceDescriptor service : List.of(KnowledgeServiceGrpc.getServiceDescriptor(),
                 NamespaceServiceGrpc.getServiceDescriptor(), ScopeServiceGrpc.getServiceDescriptor(),
-                ConfigServiceGrpc.getServiceDescriptor())) {
+                ConfigServiceGrpc.getServiceDescriptor(), AuditServiceGrpc.getServiceDescriptor())) {
             for (MethodDescriptor<?, ?> method : service.getMethods()) {
                 Message prototype = (Message) ((MethodDescriptor.PrototypeMarshaller<?>) method.getRequestMarshaller())
                         .getMessagePrototype();
@@ -400,6 +402,7 @@ class HostileInputSuiteTest {
         valid.put("UpdateNamespace", "name: '" + ns + "' description: 'Hostile input suite'");
         valid.put("DeleteNamespace", "name: 'hostile-absent'");
         valid.put("ListConfig", "");
+        valid.put("ListAuditEvents", "namespace: '" + ns + "' page_size: 10");
         valid.put("UpdateConfig", "key: 'search.max_results' value: '50'");
         valid.put("ResetConfig", "key: 'search.max_results'");
         return valid;

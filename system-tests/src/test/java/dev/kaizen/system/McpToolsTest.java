@@ -36,12 +36,12 @@ class McpToolsTest {
     }
 
     @Test
-    void listsTheSixteenToolsWithDescribedSchemasAndAnnotations() {
+    void listsTheSeventeenToolsWithDescribedSchemasAndAnnotations() {
         List<McpSchema.Tool> tools = mcp.listTools().tools();
         assertEquals(Set.of("get_namespaces", "create_namespace", "update_namespace", "delete_namespace", "create_scope",
                         "update_scope", "delete_scope", "write_knowledge", "update_knowledge", "delete_knowledge",
                         "get_knowledge", "resolve_knowledge_conflict", "get_task_context", "list_config", "update_config",
-                        "reset_config"),
+                        "reset_config", "get_audit_log"),
                 tools.stream().map(McpSchema.Tool::name).collect(Collectors.toSet()));
         for (McpSchema.Tool tool : tools) {
             assertFalse(tool.description().isBlank(), tool.name());
@@ -49,7 +49,8 @@ class McpToolsTest {
             @SuppressWarnings("unchecked")
             Map<String, Map<String, Object>> properties = (Map<String, Map<String, Object>>) tool.inputSchema().get("properties");
             properties.forEach((name, schema) -> assertNotNull(schema.get("description"), tool.name() + "." + name));
-            boolean readOnly = Set.of("get_namespaces", "get_knowledge", "get_task_context", "list_config").contains(tool.name());
+            boolean readOnly = Set.of("get_namespaces", "get_knowledge", "get_task_context", "list_config", "get_audit_log")
+                    .contains(tool.name());
             assertEquals(readOnly, tool.annotations().readOnlyHint(), tool.name());
             assertEquals(tool.name().startsWith("delete_"), tool.annotations().destructiveHint(), tool.name());
         }
@@ -201,7 +202,7 @@ class McpToolsTest {
                 .contains("does not exist"));
         assertTrue(refused(mcp, "write_knowledge", Map.of("scope", ns + ":aa", "content", "x", "context", "Bad_Keyword"))
                 .startsWith("context"));
-        assertTrue(refused(mcp, "get_knowledge", Map.of("ids", List.of("forty-two"))).contains("not a knowledge id"));
+        assertTrue(refused(mcp, "get_knowledge", Map.of("ids", List.of("forty-two"))).contains("not a valid id"));
         assertTrue(refused(mcp, "get_task_context", Map.of("queries", List.of(), "scope", ns + ":aa")).startsWith("queries"));
         assertTrue(refused(mcp, "write_knowledge", Map.of("scope", ns + ":aa", "content", "x", "context", "ok", "task_size", "XXL"))
                 .contains("XS, S, M, L, XL"));

@@ -76,6 +76,7 @@ class PublishedLimitsTest {
         valid.put("resolve_knowledge_conflict", () -> Map.of("active_id", entry, "suppressed_ids", List.of(other)));
         valid.put("get_task_context", () -> Map.of("queries", List.of("limits"), "scope", ns + ":default",
                 "task_size", "S", "max_tokens", 4000, "offset", 0));
+        valid.put("get_audit_log", () -> Map.of("namespace", ns, "limit", 10, "before_id", "999999"));
         valid.put("list_config", Map::of);
         valid.put("update_config", () -> Map.of("key", "search.max_results", "value", "50"));
         valid.put("reset_config", () -> Map.of("key", "search.max_results"));

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 
 import dev.kaizen.api.Rules;
+import dev.kaizen.identity.ApiTokens;
 import dev.kaizen.stack.ServiceProcess;
 import dev.kaizen.stack.Stack;
 import io.modelcontextprotocol.client.McpSyncClient;
@@ -29,7 +30,9 @@ class TransportTest {
     static void start() {
         stack = Stack.shared();
         gateway = stack.gateway();
-        guarded = stack.startGateway(Map.of("MCP_TOKENS", "first-token, second-token",
+        // API tokens as configuration keeps them: hashes, each naming its principal and grants
+        guarded = stack.startGateway(Map.of("AUTH_TOKENS", ApiTokens.entry("first", "first-token", "kaizen:admin") + ","
+                        + ApiTokens.entry("second", "second-token", "kaizen:read:*"),
                 "MCP_ORIGINS", "https://app.example.com"));
     }
 
@@ -122,7 +125,7 @@ class TransportTest {
         assertEquals(200, Mcp.post(guarded, LIST_TOOLS, Map.of("Authorization", "Bearer second-token")).statusCode());
 
         McpSyncClient client = Mcp.client(guarded, Map.of("Authorization", "Bearer first-token"));
-        assertEquals(16, client.listTools().tools().size());
+        assertEquals(17, client.listTools().tools().size());
         client.closeGracefully();
         assertThrows(RuntimeException.class, () -> Mcp.client(guarded, Map.of()), "the SDK client is refused too");
     }
