@@ -86,9 +86,23 @@ final class LocalRun {
                   PostgreSQL:              %s
                   data:                    %s (durable: fsync, synchronous_commit and full_page_writes on)
                   logs:                    %s
+                  %s
                 """, stack.mcpUrl(), stack.grpcTarget(), stack.gateway().adminPort(), stack.gateway().adminPort(),
-                stack.knowledgeService().adminPort(), stack.databaseUrl(), data, logs);
+                stack.knowledgeService().adminPort(), stack.databaseUrl(), data, logs, authentication());
         stopped.await();
+    }
+
+    /** Whether the services check who calls: they read AUTH_TOKENS and AUTH_OAUTH_ISSUER from this environment. */
+    private static String authentication() {
+        boolean tokens = !env("AUTH_TOKENS", "").isBlank();
+        boolean oauth = !env("AUTH_OAUTH_ISSUER", "").isBlank();
+        if (!tokens && !oauth) {
+            return "authentication:          off: anyone who reaches these ports may read and change everything (fine on\n"
+                    + "                           this machine); to turn it on, set AUTH_TOKENS (./kaizen token) or\n"
+                    + "                           AUTH_OAUTH_ISSUER and AUTH_OAUTH_AUDIENCE (README: Connect with OAuth)";
+        }
+        return "authentication:          on (" + (oauth ? "OAuth tokens from " + env("AUTH_OAUTH_ISSUER", "") : "")
+                + (oauth && tokens ? " and " : "") + (tokens ? "API tokens of AUTH_TOKENS" : "") + ")";
     }
 
     private PostgresServer startPostgres() {
