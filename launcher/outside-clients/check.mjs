@@ -11,6 +11,7 @@ import grpc from '@grpc/grpc-js';
 import protoLoader from '@grpc/proto-loader';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { check, expect, finish } from './checks.mjs';
 
 const [mcpUrl, grpcTarget] = process.argv.slice(2);
 if (!mcpUrl || !grpcTarget) {
@@ -20,21 +21,6 @@ if (!mcpUrl || !grpcTarget) {
 const here = path.dirname(fileURLToPath(import.meta.url));
 const run = promisify(execFile);
 const unique = (prefix) => `${prefix}-${Date.now().toString(36)}`;
-let failures = 0;
-
-async function check(name, body) {
-  try {
-    const detail = await body();
-    console.log(`ok    ${name}${detail ? `: ${detail}` : ''}`);
-  } catch (error) {
-    failures++;
-    console.log(`FAIL  ${name}: ${error.message}`);
-  }
-}
-
-function expect(condition, message) {
-  if (!condition) throw new Error(message);
-}
 
 // --- the official conformance suite: the scenarios that apply to any server -----------------------
 for (const scenario of ['server-initialize', 'ping', 'tools-list', 'prompts-list', 'dns-rebinding-protection',
@@ -177,5 +163,4 @@ await call(namespaces, 'DeleteNamespace', { name: grpcNamespace });
 namespaces.close();
 knowledge.close();
 
-console.log(failures === 0 ? 'Outside clients: all checks passed.' : `Outside clients: ${failures} check(s) FAILED.`);
-process.exit(failures);
+finish('Outside clients');

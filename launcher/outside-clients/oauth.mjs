@@ -9,26 +9,12 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { UnauthorizedError, discoverOAuthProtectedResourceMetadata, discoverAuthorizationServerMetadata }
   from '@modelcontextprotocol/sdk/client/auth.js';
+import { check, expect, finish } from './checks.mjs';
 
 const [mcpUrl] = process.argv.slice(2);
 if (!mcpUrl) {
   console.error('usage: node oauth.mjs MCP_URL');
   process.exit(2);
-}
-let failures = 0;
-
-async function check(name, body) {
-  try {
-    const detail = await body();
-    console.log(`ok    ${name}${detail ? `: ${detail}` : ''}`);
-  } catch (error) {
-    failures++;
-    console.log(`FAIL  ${name}: ${error.message}`);
-  }
-}
-
-function expect(condition, message) {
-  if (!condition) throw new Error(message);
 }
 
 /** An OAuth client as a desktop MCP client is one: pre-registered, public (PKCE), redirected through a browser. */
@@ -126,5 +112,4 @@ await check('OAuth: a grant the token lacks is 403 insufficient_scope with the s
   return challenge;
 });
 
-console.log(failures === 0 ? 'All OAuth checks passed.' : `${failures} OAuth checks failed.`);
-process.exit(failures);
+finish('OAuth');

@@ -1,9 +1,6 @@
 package dev.kaizen.knowledge;
 
 import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -14,6 +11,7 @@ import java.util.function.Function;
 import com.google.protobuf.Descriptors;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Message;
+import dev.kaizen.api.RawMessages;
 import dev.kaizen.api.Rules;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
@@ -37,23 +35,6 @@ import io.grpc.stub.StreamObserver;
  * logs and never answers, and the caller waits for its deadline.
  */
 final class Rpc {
-    /** A message as its bytes, unparsed. */
-    static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
-        @Override
-        public InputStream stream(byte[] value) {
-            return new ByteArrayInputStream(value);
-        }
-
-        @Override
-        public byte[] parse(InputStream stream) {
-            try {
-                return stream.readAllBytes();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-    };
-
     private final ServiceDescriptor api;
     private final ServiceDescriptor.Builder descriptor;
     private final List<ServerMethodDefinition<?, ?>> methods = new ArrayList<>();
@@ -121,7 +102,7 @@ final class Rpc {
         if (!api.getMethods().contains(method)) {
             throw new IllegalArgumentException(method.getFullMethodName() + " is not a method of " + api.getName());
         }
-        MethodDescriptor<byte[], R> raw = method.toBuilder(BYTES, method.getResponseMarshaller()).build();
+        MethodDescriptor<byte[], R> raw = RawMessages.raw(method);
         descriptor.addMethod(raw);
         return raw;
     }

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
 
+import dev.kaizen.api.RawMessages;
 import dev.kaizen.api.v1.ImportKnowledgeRequest;
 import dev.kaizen.api.v1.KnowledgeEntry;
 import dev.kaizen.api.v1.KnowledgeServiceGrpc;
@@ -21,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Requests whose bytes are not a message, as a broken or hostile client sends them: answered at once. */
 class UnreadableRequestTest extends ServiceTest {
     private static Status send(MethodDescriptor<?, ?> method, byte[] request) {
-        MethodDescriptor<byte[], byte[]> raw = method.toBuilder(Rpc.BYTES, Rpc.BYTES).build();
+        MethodDescriptor<byte[], byte[]> raw = RawMessages.rawBoth(method);
         Instant start = Instant.now();
         StatusRuntimeException refused = assertThrows(StatusRuntimeException.class, () -> ClientCalls.blockingUnaryCall(
                 service.channel, raw, CallOptions.DEFAULT.withDeadlineAfter(20, TimeUnit.SECONDS), request));

@@ -1,9 +1,7 @@
 package dev.kaizen.system;
 
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -27,6 +25,7 @@ import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Message;
 import com.google.protobuf.TextFormat;
+import dev.kaizen.api.RawMessages;
 import dev.kaizen.api.Rules;
 import dev.kaizen.api.v1.AuditServiceGrpc;
 import dev.kaizen.api.v1.ConfigServiceGrpc;
@@ -428,15 +427,8 @@ class HostileInputSuiteTest {
             Message.Builder cleared = base.toBuilder().clearField(field);
             inputs.add(new GrpcInput(what + " left out", method, cleared.build().toByteArray()));
             for (Object value : values(field)) {
-                Message.Builder builder = base.toBuilder().clearField(field);
-                if (field.isRepeated() && value instanceof List<?> list) {
-                    list.forEach(item -> builder.addRepeatedField(field, item));
-                } else if (field.isRepeated()) {
-                    builder.addRepeatedField(field, value);
-                } else {
-                    builder.setField(field, value);
-                }
-                inputs.add(new GrpcInput(what + " = " + clip(String.valueOf(value)), method, builder.build().toByteArray()));
+                inputs.add(new GrpcInput(what + " = " + clip(String.valueOf(value)), method,
+                        with(base, field, value).toByteArray()));
             }
             if (field.getType() == FieldDescriptor.Type.STRING) {
                 for (byte[] invalid : List.of(new byte[] {(byte) 0xC3, 0x28}, new byte[] {(byte) 0xC0, (byte) 0x80},
@@ -450,33 +442,29 @@ class HostileInputSuiteTest {
                 Message nested = field.isRepeated() ? (Message) base.getRepeatedField(field, 0) : (Message) base.getField(field);
                 for (FieldDescriptor inner : nested.getDescriptorForType().getFields()) {
                     for (Object value : values(inner)) {
-                        Message.Builder changed = nested.toBuilder().clearField(inner);
-                        if (inner.isRepeated() && value instanceof List<?> list) {
-                            list.forEach(item -> changed.addRepeatedField(inner, item));
-                        } else if (inner.isRepeated()) {
-                            changed.addRepeatedField(inner, value);
-                        } else {
-                            changed.setField(inner, value);
-                        }
-                        Message.Builder builder = base.toBuilder().clearField(field);
-                        if (field.isRepeated()) {
-                            builder.addRepeatedField(field, changed.build());
-                        } else {
-                            builder.setField(field, changed.build());
-                        }
                         inputs.add(new GrpcInput(what + "." + inner.getName() + " = " + clip(String.valueOf(value)), method,
-                                builder.build().toByteArray()));
+                                with(base, field, with(nested, inner, value)).toByteArray()));
                     }
                 }
                 if (field.isRepeated()) {
-                    Message.Builder many = base.toBuilder().clearField(field);
-                    for (int i = 0; i <= Rules.IMPORT_BATCH_MAX; i++) {
-                        many.addRepeatedField(field, nested);
-                    }
-                    inputs.add(new GrpcInput(what + " " + (Rules.IMPORT_BATCH_MAX + 1) + " items", method, many.build().toByteArray()));
+                    inputs.add(new GrpcInput(what + " " + (Rules.IMPORT_BATCH_MAX + 1) + " items", method,
+                            with(base, field, Collections.nCopies(Rules.IMPORT_BATCH_MAX + 1, nested)).toByteArray()));
                 }
             }
         }
+    }
+
+    /** {@code message} with {@code field} replaced by {@code value} (for a repeated field: a list, or one item). */
+    private static Message with(Message message, FieldDescriptor field, Object value) {
+        Message.Builder builder = message.toBuilder().clearField(field);
+        if (field.isRepeated() && value instanceof List<?> list) {
+            list.forEach(item -> builder.addRepeatedField(field, item));
+        } else if (field.isRepeated()) {
+            builder.addRepeatedField(field, value);
+        } else {
+            builder.setField(field, value);
+        }
+        return builder.build();
     }
 
     /** Values of a field's type: empty, invalid, at and past limits. */
@@ -512,8 +500,7 @@ class HostileInputSuiteTest {
     }
 
     private static Status call(GrpcInput input) {
-        MethodDescriptor<byte[], byte[]> raw = MethodDescriptor.<byte[], byte[]>newBuilder(BYTES, BYTES)
-                .setFullMethodName(input.method().getFullMethodName()).setType(input.method().getType()).build();
+        MethodDescriptor<byte[], byte[]> raw = RawMessages.rawBoth(input.method());
         CallOptions options = CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS);
         try {
             if (raw.getType() == MethodDescriptor.MethodType.SERVER_STREAMING) {
@@ -527,22 +514,6 @@ class HostileInputSuiteTest {
             return e.getStatus();
         }
     }
-
-    private static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
-        @Override
-        public InputStream stream(byte[] value) {
-            return new ByteArrayInputStream(value);
-        }
-
-        @Override
-        public byte[] parse(InputStream stream) {
-            try {
-                return stream.readAllBytes();
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
-            }
-        }
-    };
 
     /** A length-delimited field as raw bytes, whatever they hold. */
     private static byte[] field(int number, byte[] bytes) {
