@@ -24,6 +24,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** What the system tests share: MCP clients of a gateway, tool calls with their checks, raw HTTP, names. */
 final class Mcp {
     static final HttpClient HTTP = HttpClient.newHttpClient();
+    /** The largest request body the gateway reads by default ({@code mcp.body.limit}). */
+    static final int BODY_LIMIT = 1 << 20;
     private static final AtomicInteger NAMES = new AtomicInteger();
 
     private Mcp() {
@@ -88,8 +90,23 @@ final class Mcp {
 
     /** A raw POST of {@code body} to the gateway's MCP endpoint. */
     static HttpResponse<String> post(ServiceProcess gateway, String body, Map<String, String> headers) {
+        return post(gateway, body, headers, false);
+    }
+
+    /**
+     * A raw POST that asks first ({@code Expect: 100-continue}) and sends the body only when invited:
+     * the way to read the gateway's refusal of a body past its limit, which it answers at once and
+     * without reading, so a client still sending might see the connection close before the answer.
+     */
+    static HttpResponse<String> postAskingFirst(ServiceProcess gateway, String body) {
+        return post(gateway, body, Map.of(), true);
+    }
+
+    private static HttpResponse<String> post(ServiceProcess gateway, String body, Map<String, String> headers,
+            boolean expectContinue) {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port() + "/mcp"))
                 .timeout(Duration.ofSeconds(30))
+                .expectContinue(expectContinue)
                 .header("Content-Type", "application/json")
                 .header("Accept", "application/json, text/event-stream")
                 .POST(HttpRequest.BodyPublishers.ofString(body));
