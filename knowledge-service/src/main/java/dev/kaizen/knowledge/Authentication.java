@@ -16,7 +16,7 @@ import io.grpc.Status;
  * Every kaizen.* call is made by a principal: the {@code authorization} metadata (a bearer OAuth
  * token or API token: the gateway forwards its caller's, other services send their own) is checked
  * by {@link Identity}, and the principal goes into the call's context for {@link Access}. Without a
- * valid credential the call ends UNAUTHENTICATED before it takes any resource. Health checks need
+ * valid credential the call ends UNAUTHENTICATED before it takes any resource (a thread or a turn). Health checks need
  * none: probes and load balancers ask them.
  */
 final class Authentication implements ServerInterceptor {
@@ -37,12 +37,26 @@ final class Authentication implements ServerInterceptor {
         try {
             caller = identity.authenticate(headers.get(AUTHORIZATION));
         } catch (Unauthenticated e) {
-            call.close(Status.UNAUTHENTICATED.withDescription(Failures.wire(e.getMessage())), new Metadata());
-            return new ServerCall.Listener<>() { };
+            return refuseOnceSent(call, Status.UNAUTHENTICATED.withDescription(Failures.wire(e.getMessage())));
         } catch (IdentityUnavailable e) {
-            call.close(Status.UNAVAILABLE.withDescription(Failures.wire(e.getMessage())), new Metadata());
-            return new ServerCall.Listener<>() { };
+            return refuseOnceSent(call, Status.UNAVAILABLE.withDescription(Failures.wire(e.getMessage())));
         }
         return Contexts.interceptCall(Context.current().withValue(Access.CALLER, caller), call, headers, next);
+    }
+
+    /**
+     * Ends the call with {@code status} once the caller has sent its request, which is read and
+     * dropped: Helidon 4.5.0 ends the whole HTTP/2 connection with a protocol error when request data
+     * arrives on a stream it has already answered, failing every other call on that connection (the
+     * gateway's calls for all its users).
+     */
+    private static <Q, R> ServerCall.Listener<Q> refuseOnceSent(ServerCall<Q, R> call, Status status) {
+        call.request(Integer.MAX_VALUE);
+        return new ServerCall.Listener<>() {
+            @Override
+            public void onHalfClose() {
+                call.close(status, new Metadata());
+            }
+        };
     }
 }
