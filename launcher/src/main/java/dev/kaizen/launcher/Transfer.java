@@ -48,11 +48,13 @@ import io.modelcontextprotocol.json.McpJsonMapper;
  * per line, structure first: {@code {"kind":"namespace",...}}, then {@code {"kind":"scope",...}}
  * (with its parents), then {@code {"kind":"knowledge",...}} (scope, content, context, task_size,
  * suppressed, create_time, update_time, created_by, updated_by). An import creates the namespaces and scopes that do not
- * exist yet and stores the entries in atomic batches; a line the service refuses is left out and
+ * exist yet and stores the entries in atomic batches (at most 500 entries and 2 MiB each); a line the service refuses is left out and
  * reported with the reason, the rest of its batch is stored.
  */
 final class Transfer implements AutoCloseable {
     private static final int BATCH = 500;
+    /** At most this many bytes per ImportKnowledge call: half of the 4 MiB knowledge-service reads by default. */
+    private static final int BATCH_BYTES = 2 << 20;
     private static final Pattern ENTRY_INDEX = Pattern.compile("^entries\\[(\\d+)]");
     private final McpJsonMapper json = McpJsonDefaults.getMapper();
     private final ManagedChannel channel;
@@ -161,10 +163,19 @@ final class Transfer implements AutoCloseable {
         }
         int scopesCreated = createScopes(scopeLines, refused, existing);
         int entries = 0;
-        for (int from = 0; from < knowledgeLines.size(); from += BATCH) {
-            entries += store(new ArrayList<>(knowledgeLines.subList(from, Math.min(knowledgeLines.size(), from + BATCH))),
-                    refused);
+        List<Line> batch = new ArrayList<>();
+        long bytes = 0;
+        for (Line line : knowledgeLines) {
+            int size = line.size();
+            if (batch.size() == BATCH || !batch.isEmpty() && bytes + size > BATCH_BYTES) {
+                entries += store(batch, refused);
+                batch = new ArrayList<>();
+                bytes = 0;
+            }
+            batch.add(line);
+            bytes += size;
         }
+        entries += store(batch, refused);
         System.err.printf("Imported %d namespaces, %d scopes and %d knowledge entries (%d namespaces and scopes were "
                 + "there already).%n", namespacesCreated, scopesCreated, entries, existing[0]);
         if (!refused.isEmpty()) {
@@ -286,6 +297,15 @@ final class Transfer implements AutoCloseable {
 
     /** One line of an import, by its number in the file. */
     private record Line(int number, Map<String, Object> object) {
+        /** The bytes of its entry in an ImportKnowledge request; 0 when it is no entry (store refuses it). */
+        int size() {
+            try {
+                return entry().getSerializedSize();
+            } catch (RuntimeException e) {
+                return 0;
+            }
+        }
+
         String string(String field) {
             Object value = object.get(field);
             if (!(value instanceof String text)) {

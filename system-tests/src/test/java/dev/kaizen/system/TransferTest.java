@@ -94,6 +94,26 @@ class TransferTest {
         Mcp.assertNoInternals(report);
     }
 
+    @Test
+    void anImportLargerThanOneRequestMayBeIsSentInBatchesTheServiceReads() throws Exception {
+        Stack stack = Stack.shared();
+        String ns = Mcp.unique("large");
+        List<String> lines = new ArrayList<>(List.of("{\"kind\":\"namespace\",\"name\":\"" + ns + "\",\"description\":\"Large\"}"));
+        // 120 entries of 80 KB each: 9.6 MB, more than twice the 4 MiB knowledge-service reads in one message
+        for (int i = 0; i < 120; i++) {
+            lines.add("{\"kind\":\"knowledge\",\"scope\":\"" + ns + ":default\",\"content\":\"Entry " + i + " "
+                    + "é".repeat(40_000) + "\",\"context\":\"long\"}");
+        }
+        Path file = folder.resolve("large.jsonl");
+        Files.write(file, lines, StandardCharsets.UTF_8);
+        Result imported = kaizen(stack, List.of("import", file.toString()), null);
+        assertEquals(0, imported.status(), imported.err());
+        assertTrue(imported.err().contains("Imported 1 namespaces, 0 scopes and 120 knowledge entries"), imported.err());
+        Path again = folder.resolve("large-again.jsonl");
+        assertEquals(0, kaizen(stack, List.of("export", "--namespace", ns), again).status());
+        assertEquals(121, Files.readAllLines(again, StandardCharsets.UTF_8).size());
+    }
+
     private record Result(int status, String err) {
     }
 
