@@ -1,10 +1,12 @@
 package dev.kaizen.gateway;
 
+import java.io.IOException;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
 import io.modelcontextprotocol.common.McpTransportContext;
+import io.modelcontextprotocol.json.McpJsonMapper;
 import io.modelcontextprotocol.json.TypeRef;
 import io.modelcontextprotocol.server.McpStatelessServerHandler;
 import io.modelcontextprotocol.spec.McpSchema;
@@ -29,6 +31,65 @@ final class JsonRpcErrors {
     private static final System.Logger LOG = System.getLogger(JsonRpcErrors.class.getName());
 
     private JsonRpcErrors() {
+    }
+
+    /**
+     * {@code text} as one JSON-RPC 2.0 message, or the reason it is not one (never the parser's own
+     * words): the one rule of what the gateway reads, on every transport.
+     */
+    static McpSchema.JSONRPCMessage read(McpJsonMapper json, String text) {
+        Object parsed;
+        try {
+            parsed = json.readValue(text, Object.class);
+        } catch (IOException | RuntimeException e) {
+            throw new MalformedMessage(PARSE_ERROR, "Parse error: the message is not JSON; send one JSON-RPC 2.0 "
+                    + "message as a JSON object.");
+        }
+        if (!(parsed instanceof Map<?, ?> fields)) {
+            throw new MalformedMessage(INVALID_REQUEST, "Invalid request: send one JSON-RPC 2.0 message as a JSON "
+                    + "object (batches are not supported).");
+        }
+        if (!"2.0".equals(fields.get("jsonrpc"))) {
+            throw new MalformedMessage(INVALID_REQUEST, "Invalid request: \"jsonrpc\" must be \"2.0\".");
+        }
+        Object method = fields.get("method");
+        Object id = fields.get("id");
+        if (method != null && !(method instanceof String)
+                || id != null && !(id instanceof String || id instanceof Integer || id instanceof Long)) {
+            throw new MalformedMessage(INVALID_REQUEST, "Invalid request: \"method\" must be a string and \"id\" a "
+                    + "string or an integer.");
+        }
+        try {
+            return McpSchema.deserializeJsonRpcMessage(json, text);
+        } catch (IOException | RuntimeException e) {
+            throw new MalformedMessage(INVALID_REQUEST, "Invalid request: a request has a \"method\" and an \"id\", "
+                    + "a notification a \"method\" and no \"id\".");
+        }
+    }
+
+    /** A text that is not one JSON-RPC 2.0 message: the JSON-RPC error code and what to send instead. */
+    static final class MalformedMessage extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        private final int code;
+
+        MalformedMessage(int code, String message) {
+            super(message, null, false, false);
+            this.code = code;
+        }
+
+        int code() {
+            return code;
+        }
+    }
+
+    /** The JSON of an error that answers no request id: the message it answers could not be read. */
+    static String uncorrelated(McpJsonMapper json, int code, String message) {
+        try {
+            return "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":" + code + ",\"message\":"
+                    + json.writeValueAsString(message) + "}}";
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** The SDK's request handler, answering every request with a result or an error a person can read. */

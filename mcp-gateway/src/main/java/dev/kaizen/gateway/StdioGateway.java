@@ -1,7 +1,5 @@
 package dev.kaizen.gateway;
 
-import java.io.FilterInputStream;
-import java.io.IOException;
 import java.io.InputStream;
 import java.util.concurrent.CountDownLatch;
 
@@ -13,7 +11,8 @@ import io.modelcontextprotocol.server.transport.StdioServerTransportProvider;
 
 /**
  * mcp-gateway over stdio, for desktop clients that start it as a subprocess: the same tools and
- * prompts, one session on stdin/stdout, until stdin closes. Logs go to stderr only.
+ * prompts, one session on stdin/stdout, until stdin closes; a line it cannot read gets a JSON-RPC
+ * error and the session goes on. Logs go to stderr only.
  */
 final class StdioGateway {
     private StdioGateway() {
@@ -21,25 +20,9 @@ final class StdioGateway {
 
     static void run(Config config) throws InterruptedException {
         CountDownLatch closed = new CountDownLatch(1);
-        InputStream stdin = new FilterInputStream(System.in) {
-            @Override
-            public int read() throws IOException {
-                return eof(super.read());
-            }
-
-            @Override
-            public int read(byte[] buffer, int offset, int length) throws IOException {
-                return eof(super.read(buffer, offset, length));
-            }
-
-            private int eof(int read) {
-                if (read < 0) {
-                    closed.countDown();
-                }
-                return read;
-            }
-        };
         McpJsonMapper json = McpJsonDefaults.getMapper();
+        InputStream stdin = new StdioLines(System.in, System.out, json,
+                Math.toIntExact(config.get("mcp.body.limit").asLong().get()), closed::countDown);
         try (KnowledgeServiceClient kaizen = Server.client(config)) {
             McpSyncServer server = McpServers.sessions(JsonRpcErrors.guard(new StdioServerTransportProvider(json, stdin, System.out)), json,
                     new ToolCalls(kaizen, json), KaizenTools.all(), kaizen);

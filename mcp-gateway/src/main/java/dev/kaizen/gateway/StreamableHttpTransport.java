@@ -40,7 +40,6 @@ import reactor.core.publisher.Mono;
  */
 final class StreamableHttpTransport implements McpStatelessServerTransport, HttpService {
     static final String ENDPOINT = "/mcp";
-    private static final int PARSE_ERROR = JsonRpcErrors.PARSE_ERROR;
     private static final int INVALID_REQUEST = JsonRpcErrors.INVALID_REQUEST;
     private static final int INTERNAL_ERROR = JsonRpcErrors.INTERNAL_ERROR;
 
@@ -175,9 +174,9 @@ final class StreamableHttpTransport implements McpStatelessServerTransport, Http
         }
         McpSchema.JSONRPCMessage message;
         try {
-            message = message(request.content().hasEntity() ? request.content().as(String.class) : "");
-        } catch (MalformedMessage malformed) {
-            error(response, Status.BAD_REQUEST_400, malformed.code, malformed.getMessage());
+            message = JsonRpcErrors.read(json, request.content().hasEntity() ? request.content().as(String.class) : "");
+        } catch (JsonRpcErrors.MalformedMessage malformed) {
+            error(response, Status.BAD_REQUEST_400, malformed.code(), malformed.getMessage());
             return;
         }
         McpTransportContext context = McpTransportContext.create(Map.of(Caller.CONTEXT_KEY, caller));
@@ -198,48 +197,6 @@ final class StreamableHttpTransport implements McpStatelessServerTransport, Http
             }
             // notifications and responses are accepted without a body
             response.status(Status.ACCEPTED_202).send();
-        }
-    }
-
-    /** The body as one JSON-RPC 2.0 message, or the reason it is not one (never the parser's own words). */
-    private McpSchema.JSONRPCMessage message(String body) {
-        Object parsed;
-        try {
-            parsed = json.readValue(body, Object.class);
-        } catch (IOException | RuntimeException e) {
-            throw new MalformedMessage(PARSE_ERROR, "Parse error: the body is not JSON; send one JSON-RPC 2.0 message "
-                    + "as a JSON object.");
-        }
-        if (!(parsed instanceof Map<?, ?> fields)) {
-            throw new MalformedMessage(INVALID_REQUEST, "Invalid request: send one JSON-RPC 2.0 message as a JSON "
-                    + "object (batches are not supported).");
-        }
-        if (!"2.0".equals(fields.get("jsonrpc"))) {
-            throw new MalformedMessage(INVALID_REQUEST, "Invalid request: \"jsonrpc\" must be \"2.0\".");
-        }
-        Object method = fields.get("method");
-        Object id = fields.get("id");
-        if (method != null && !(method instanceof String)
-                || id != null && !(id instanceof String || id instanceof Integer || id instanceof Long)) {
-            throw new MalformedMessage(INVALID_REQUEST, "Invalid request: \"method\" must be a string and \"id\" a "
-                    + "string or an integer.");
-        }
-        try {
-            return McpSchema.deserializeJsonRpcMessage(json, body);
-        } catch (IOException | RuntimeException e) {
-            throw new MalformedMessage(INVALID_REQUEST, "Invalid request: a request has a \"method\" and an \"id\", "
-                    + "a notification a \"method\" and no \"id\".");
-        }
-    }
-
-    /** A body that is not one JSON-RPC 2.0 message: answered 400 with the JSON-RPC error code. */
-    private static final class MalformedMessage extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-        private final int code;
-
-        MalformedMessage(int code, String message) {
-            super(message, null, false, false);
-            this.code = code;
         }
     }
 
@@ -278,7 +235,6 @@ final class StreamableHttpTransport implements McpStatelessServerTransport, Http
     private void error(ServerResponse response, Status status, int code, String message) {
         response.status(status)
                 .header(HeaderNames.CONTENT_TYPE, "application/json")
-                .send("{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":" + code + ",\"message\":"
-                        + write(message) + "}}");
+                .send(JsonRpcErrors.uncorrelated(json, code, message));
     }
 }

@@ -1,9 +1,15 @@
 package dev.kaizen.system;
 
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 import dev.kaizen.stack.ServiceProcess;
 import dev.kaizen.stack.Stack;
@@ -25,9 +31,7 @@ class StdioTest {
     @Test
     void aSubprocessGatewayServesTheToolsOverStdio() {
         Stack stack = Stack.shared();
-        List<String> jvm = new ArrayList<>(ServiceProcess.jvm());
-        jvm.add(ServiceProcess.REPOSITORY.resolve("mcp-gateway/target/mcp-gateway.jar").toString());
-        jvm.add("--stdio");
+        List<String> jvm = stdioGateway();
         ServerParameters process = ServerParameters.builder(jvm.getFirst())
                 .args(jvm.subList(1, jvm.size()))
                 .addEnvVar("SERVICE_TARGET", "dns:///" + stack.grpcTarget())
@@ -52,5 +56,55 @@ class StdioTest {
         } finally {
             mcp.closeGracefully();
         }
+    }
+
+    @Test
+    void aLineThatIsNotOneMessageGetsAnErrorAndTheSessionGoesOn() throws IOException, InterruptedException {
+        ProcessBuilder builder = new ProcessBuilder(stdioGateway()).redirectError(ProcessBuilder.Redirect.DISCARD);
+        builder.environment().put("SERVICE_TARGET", "dns:///" + Stack.shared().grpcTarget());
+        Process gateway = builder.start();
+        try {
+            OutputStream stdin = gateway.getOutputStream();
+            for (String line : List.of(
+                    "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\","
+                            + "\"capabilities\":{},\"clientInfo\":{\"name\":\"raw\",\"version\":\"1\"}}}",
+                    "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}",
+                    "{not json",
+                    "[{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"ping\"}]",
+                    "{\"jsonrpc\":\"2.0\"}",
+                    "\"" + "x".repeat(Mcp.BODY_LIMIT) + "\"",
+                    "   ",
+                    "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/list\"}")) {
+                stdin.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+            }
+            stdin.flush();
+            BufferedReader stdout = new BufferedReader(new InputStreamReader(gateway.getInputStream(), StandardCharsets.UTF_8));
+            List<String> errors = new ArrayList<>();
+            boolean initialized = false;
+            String line;
+            while ((line = stdout.readLine()) != null && !line.startsWith("{\"jsonrpc\":\"2.0\",\"id\":3,")) {
+                Mcp.assertNoInternals(line);
+                if (line.contains("\"id\":null")) {
+                    errors.add(line.replaceAll(".*\"code\":(-?[0-9]+).*", "$1"));
+                } else {
+                    initialized |= line.startsWith("{\"jsonrpc\":\"2.0\",\"id\":1,\"result\"");
+                }
+            }
+            assertTrue(line != null && line.contains("\"get_task_context\""), "tools/list answered after the bad lines");
+            assertTrue(initialized, "initialize answered");
+            assertEquals(List.of("-32700", "-32600", "-32600", "-32600"), errors, "one error per unreadable line");
+            gateway.getOutputStream().close();
+            assertTrue(gateway.waitFor(30, TimeUnit.SECONDS), "the gateway ends when stdin closes");
+        } finally {
+            gateway.destroyForcibly();
+        }
+    }
+
+    /** The command line of the packaged gateway in stdio mode. */
+    private static List<String> stdioGateway() {
+        List<String> jvm = new ArrayList<>(ServiceProcess.jvm());
+        jvm.add(ServiceProcess.REPOSITORY.resolve("mcp-gateway/target/mcp-gateway.jar").toString());
+        jvm.add("--stdio");
+        return jvm;
     }
 }
