@@ -20,6 +20,7 @@ import io.modelcontextprotocol.client.transport.StdioClientTransport;
 import io.modelcontextprotocol.json.McpJsonDefaults;
 import io.modelcontextprotocol.spec.McpSchema;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -59,6 +60,7 @@ class StdioTest {
     }
 
     @Test
+    @Timeout(120)
     void aLineThatIsNotOneMessageGetsAnErrorAndTheSessionGoesOn() throws IOException, InterruptedException {
         ProcessBuilder builder = new ProcessBuilder(stdioGateway()).redirectError(ProcessBuilder.Redirect.DISCARD);
         builder.environment().put("SERVICE_TARGET", "dns:///" + Stack.shared().grpcTarget());
