@@ -11,30 +11,44 @@ import java.util.concurrent.TimeUnit;
 
 import dev.kaizen.api.v1.ListNamespacesRequest;
 import dev.kaizen.api.v1.NamespaceServiceGrpc;
+import dev.kaizen.api.v1.WriteKnowledgeRequest;
+import dev.kaizen.api.v1.KnowledgeServiceGrpc;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.grpc.StatusRuntimeException;
 import io.helidon.http.http2.Http2Headers;
 import io.helidon.http.http2.Http2HuffmanEncoder;
 import io.helidon.http.http2.Http2Settings;
+import io.helidon.webserver.http2.Http2Config;
+import io.grpc.Status;
 import org.junit.jupiter.api.Test;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The patched HPACK classes of Helidon 4.5.0 (see io.helidon.http.http2.Http2Headers): a client
+ * The patched classes of Helidon 4.5.0. HPACK (see io.helidon.http.http2.Http2Headers): a client
  * that sends a header larger than the HPACK table, or shrinks the table to nothing, used to wedge
  * the connection's thread forever on one core (two such connections froze the whole service on
- * two cores). Each attack here comes over a raw socket, as a hostile client would send it.
+ * two cores); each such attack here comes over a raw socket, as a hostile client would send it.
+ * Flow control (see io.helidon.webserver.http2.Http2ServerStream): calls answered before their
+ * request had ended, such as messages larger than the service reads, used to shrink the
+ * connection's window for good, until every call on that connection stalled.
  */
 class HelidonHttp2PatchTest extends ServiceTest {
     private static final String PATH = "/kaizen.v1.NamespaceService/ListNamespaces";
 
     @Test
-    void thePatchedClassesAreLoadedAndStillMatchTheHelidonVersion() {
+    void thePatchedClassesAreLoadedAndStillMatchTheHelidonVersion() throws ClassNotFoundException {
         String helidon = Http2Settings.class.getProtectionDomain().getCodeSource().getLocation().toString();
         assertTrue(helidon.endsWith("helidon-http-http2-4.5.0.jar"),
                 "Helidon changed (" + helidon + "): check whether the HPACK fixes are upstream and drop or redo the patch");
-        for (Class<?> patched : new Class<?>[] {Http2Headers.class, Http2HuffmanEncoder.class}) {
+        String webserver = Http2Config.class.getProtectionDomain().getCodeSource().getLocation().toString();
+        assertTrue(webserver.endsWith("helidon-webserver-http2-4.5.0.jar"),
+                "Helidon changed (" + webserver + "): check whether the flow-control fix is upstream and drop or redo the patch");
+        for (Class<?> patched : new Class<?>[] {Http2Headers.class, Http2HuffmanEncoder.class,
+                Class.forName("io.helidon.webserver.http2.Http2ServerStream")}) {
             String location = patched.getProtectionDomain().getCodeSource().getLocation().toString();
             assertTrue(!location.contains("helidon-http-http2"), patched + " is Helidon's own, from " + location);
         }
@@ -54,6 +68,27 @@ class HelidonHttp2PatchTest extends ServiceTest {
             assertTrue(answered(headers(0, 10)), "the stream after a table size update to 0 is answered");
         }
         answersOnANewConnection();
+    }
+
+    @Test
+    void messagesLargerThanTheServiceReadsLeaveTheirConnectionWorking() {
+        ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", service.server.grpcPort()).usePlaintext()
+                .build();
+        try {
+            WriteKnowledgeRequest tooLarge = WriteKnowledgeRequest.newBuilder().setScope("global:default")
+                    .setContent("x".repeat(5 << 20)).setContext("large").build();
+            for (int call = 0; call < 20; call++) {
+                assertEquals(Status.Code.RESOURCE_EXHAUSTED, assertThrows(StatusRuntimeException.class,
+                        () -> KnowledgeServiceGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
+                                .writeKnowledge(tooLarge)).getStatus().getCode());
+                int after = call;
+                assertTrue(NamespaceServiceGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
+                        .listNamespaces(ListNamespacesRequest.getDefaultInstance()).getNamespacesCount() > 0,
+                        () -> "the same connection answers after oversized message " + after);
+            }
+        } finally {
+            channel.shutdownNow();
+        }
     }
 
     private static void answersOnANewConnection() {
