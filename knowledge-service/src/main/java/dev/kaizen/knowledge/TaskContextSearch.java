@@ -5,6 +5,7 @@ import java.util.Set;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
+import dev.kaizen.api.QueryWords;
 import dev.kaizen.api.v1.GetTaskContextResponse;
 import dev.kaizen.api.v1.TaskContextEntry;
 import io.helidon.dbclient.DbExecute;
@@ -14,8 +15,10 @@ import io.helidon.dbclient.DbRow;
  * The task-context search: BM25F-style ranking over a scope's ancestors, in one statement. The
  * design, its settings and the figures behind it are in the README ("How search ranks"); in short:
  * <ul>
- *     <li>Each query's keywords become lexemes in {@code search.language} (quoted by the SQL, so a
- *     keyword is never an operator; stop words drop out, and a query of stop words only is empty).</li>
+ *     <li>Each query's words become lexemes in {@code search.language} (quoted by the SQL, so a
+ *     word is never an operator; stop words drop out, and a query of stop words only is empty);
+ *     question filler ("please", "tell") counts only when nothing else is left, and at most the
+ *     {@value #QUERY_WORDS_MAX} rarest words of a query are searched.</li>
  *     <li>A word scores idf x tf / (tf + k1); tf adds the context (label A), the content's first
  *     sentence, its "lead" (label C), and the rest of the content (label B), each weighted by its
  *     setting and normalised by the entry's length in that field. The idf comes from a statistics
@@ -34,6 +37,11 @@ import io.helidon.dbclient.DbRow;
 final class TaskContextSearch {
     /** Deeper inheritance than this is not followed; it guards against pathological graphs. */
     private static final int MAX_DEPTH = 100;
+    /**
+     * Most words a query is searched for: its rarest ones. A question of 500 characters has about 80
+     * words; its rarest dozen say what it is about, and they bound the cost of the partial-match tiers.
+     */
+    static final int QUERY_WORDS_MAX = 12;
 
     private static final String SEARCH = """
             WITH
@@ -54,16 +62,29 @@ final class TaskContextSearch {
                 SELECT coalesce(max(entries), 0) AS entries, coalesce(max(avg_context), 1) AS avg_context,
                        coalesce(max(avg_lead), 1) AS avg_lead, coalesce(max(avg_content), 1) AS avg_content
                 FROM search_corpus_stat),
-            -- one row per (query, lexeme), with the lexeme's idf and share of its query's idf
+            -- question filler as lexemes of the search language
+            filler AS MATERIALIZED (
+                SELECT coalesce(array_agg(l.lexeme), '{}') AS lexemes
+                FROM settings s, unnest(to_tsvector(s.language, ?)) AS l),
+            -- each query's words: lexemes in the search language (each one quoted, never an operator), split
+            -- where the index splits them; filler counts only in a query with no other word
+            query_words AS (
+                SELECT q.i AS query_no, l.lexeme, l.lexeme = ANY (f.lexemes) AS is_filler
+                FROM settings s, filler f, unnest(?::text[]) WITH ORDINALITY AS q (text, i),
+                     unnest(to_tsvector(s.language, knowledge_words(q.text))) AS l),
+            content_words AS (
+                SELECT w.query_no, w.lexeme, ln(1 + (c.entries - d.df + 0.5) / (d.df + 0.5)) AS idf,
+                       row_number() OVER (PARTITION BY w.query_no ORDER BY d.df, w.lexeme) AS rarity
+                FROM corpus c, query_words w
+                     LEFT JOIN search_term_stat st ON st.lexeme = w.lexeme,
+                     LATERAL (SELECT least(coalesce(st.df, 0), c.entries) AS df) d
+                WHERE NOT w.is_filler OR NOT EXISTS (SELECT FROM query_words o WHERE o.query_no = w.query_no AND NOT o.is_filler)),
+            -- one row per (query, lexeme) for its rarest %5$d words, with the lexeme's idf and share of its query's idf
             terms AS MATERIALIZED (
                 SELECT t.*, t.idf / sum(t.idf) OVER w AS share, count(*) OVER w AS n_terms, sum(t.idf) OVER w AS idf_sum,
                        (quote_literal(t.lexeme) || ':A')::tsquery AS tsq_a, (quote_literal(t.lexeme) || ':C')::tsquery AS tsq_c
-                FROM (SELECT q.i AS query_no, l.lexeme, quote_literal(l.lexeme)::tsquery AS tsq,
-                             ln(1 + (c.entries - d.df + 0.5) / (d.df + 0.5)) AS idf
-                      FROM settings s, corpus c, unnest(?::text[]) WITH ORDINALITY AS q (text, i),
-                           unnest(to_tsvector(s.language, q.text)) AS l
-                           LEFT JOIN search_term_stat st ON st.lexeme = l.lexeme,
-                           LATERAL (SELECT least(coalesce(st.df, 0), c.entries) AS df) d) t
+                FROM (SELECT cw.query_no, cw.lexeme, quote_literal(cw.lexeme)::tsquery AS tsq, cw.idf
+                      FROM content_words cw WHERE cw.rarity <= %5$d) t
                 WINDOW w AS (PARTITION BY t.query_no)),
             -- partial matches worth reading: a word whose share can reach the threshold alone, or two words of 3+
             pairs AS (
@@ -138,7 +159,7 @@ final class TaskContextSearch {
                     "(SELECT n FROM full_count) < (SELECT max_results FROM settings)", "(SELECT cap / 4 FROM settings)"),
             tier("t4", "k.search_vector", "part_q",
                     "(SELECT n FROM full_count) + (SELECT count(*) FROM t3) < (SELECT max_results FROM settings)",
-                    "(SELECT cap / 4 FROM settings)"));
+                    "(SELECT cap / 4 FROM settings)"), QUERY_WORDS_MAX);
 
     private TaskContextSearch() {
     }
@@ -208,7 +229,8 @@ final class TaskContextSearch {
                 .forEach(ancestor -> response.addOmittedScopes(ancestor.canonical()));
         List<Ancestor> searched = ancestors.stream().filter(Ancestor::readable).toList();
         for (DbRow row : Sql.rows(db, SEARCH, searched.stream().map(Ancestor::id).toArray(Long[]::new),
-                searched.stream().map(Ancestor::depth).toArray(Integer[]::new), queries.toArray(String[]::new), taskSize)) {
+                searched.stream().map(Ancestor::depth).toArray(Integer[]::new), QueryWords.QUESTION_FILLER,
+                queries.toArray(String[]::new), taskSize)) {
             response.addEntries(TaskContextEntry.newBuilder()
                     .setId(Sql.number(row, "id"))
                     .setContent(Sql.string(row, "content"))

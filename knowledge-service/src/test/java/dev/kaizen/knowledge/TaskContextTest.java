@@ -236,14 +236,65 @@ class TaskContextTest extends ServiceTest {
     }
 
     @Test
+    void queriesAreTextInTheCallersOwnWords() {
+        String mark = marker();
+        String scope = namespace() + ":default";
+        long versioning = write(scope, "Version the public " + mark + " API in the URL path, never in a header.",
+                "api versioning " + mark);
+        write(scope, "Deploy on Fridays only with a rollback plan.", "deploy " + mark);
+        List<Long> found = ids(search(scope, TaskSize.TASK_SIZE_UNSPECIFIED,
+                "How do we version the public " + mark.toUpperCase(java.util.Locale.ROOT) + " API?"));
+        assertEquals(versioning, found.getFirst(), "capitals, punctuation and question words: " + found);
+        long node = write(scope, "Pin the Node.js release in .nvmrc so CI and laptops agree.", "javascript runtime");
+        assertTrue(ids(search(scope, TaskSize.TASK_SIZE_UNSPECIFIED, "Which Node.js release?")).contains(node),
+                "words joined by a dot are searched as the index splits them");
+    }
+
+    @Test
+    void queryTextIsNeverAnOperator() {
+        String mark = marker();
+        String scope = namespace() + ":default";
+        long entry = write(scope, "Operators are words here.", mark);
+        for (String query : List.of("'" + mark + "' & !(x) | y:* <-> z", "!" + mark, mark + ":*", "(" + mark + " <2> a)",
+                "\\" + mark + "'; DROP TABLE knowledge; --")) {
+            assertEquals(List.of(entry), ids(search(scope, TaskSize.TASK_SIZE_UNSPECIFIED, query)), query);
+        }
+    }
+
+    @Test
+    void questionFillerDoesNotDrownTheWordsThatMatter() {
+        String mark = marker();
+        String scope = namespace() + ":default";
+        write(scope, "Please tell someone something nice.", mark + " manners");
+        long rollback = write(scope, "Roll back a failed deploy with the previous image.", mark + " deploy rollback");
+        List<Long> found = ids(search(scope, TaskSize.TASK_SIZE_UNSPECIFIED,
+                "Please, could you tell me something about a deploy rollback " + mark + "?"));
+        assertEquals(rollback, found.getFirst(), "filler words are left out: " + found);
+        long polite = write(scope, "Say please.", "please " + mark);
+        assertTrue(ids(search(scope, TaskSize.TASK_SIZE_UNSPECIFIED, "please")).contains(polite),
+                "a query of filler alone is still searched");
+        assertEquals(List.of(), ids(search(scope, TaskSize.TASK_SIZE_UNSPECIFIED, "How do we?")),
+                "a query of stop words alone finds nothing, without an error");
+    }
+
+    @Test
+    void aLongQuestionIsSearchedByItsRarestWords() {
+        String mark = marker();
+        String scope = namespace() + ":default";
+        long entry = write(scope, "The rare word is here.", mark);
+        String question = ("we keep asking about the usual things again and again, " .repeat(8) + mark + "?");
+        assertTrue(question.length() <= Rules.QUERY_MAX);
+        assertEquals(List.of(entry), ids(search(scope, TaskSize.TASK_SIZE_UNSPECIFIED, question)));
+    }
+
+    @Test
     void queriesAndScopeAreValidated() {
         String scope = namespace() + ":default";
         assertRefused(Status.Code.INVALID_ARGUMENT, () -> search(scope, TaskSize.TASK_SIZE_UNSPECIFIED));
         String[] sixteen = new String[Rules.QUERIES_MAX + 1];
         java.util.Arrays.fill(sixteen, "word");
         assertRefused(Status.Code.INVALID_ARGUMENT, () -> search(scope, TaskSize.TASK_SIZE_UNSPECIFIED, sixteen));
-        for (String bad : List.of("", "x", "Upper", "a-b c!d", "one two three four five six seven eight nine ten eleven",
-                "drop'table")) {
+        for (String bad : List.of("", "   ", "?!", "--", "x".repeat(Rules.QUERY_MAX + 1), "nul\u0000")) {
             String message = assertRefused(Status.Code.INVALID_ARGUMENT,
                     () -> search(scope, TaskSize.TASK_SIZE_UNSPECIFIED, "fine", bad));
             assertTrue(message.startsWith("queries[1]"), message);

@@ -63,12 +63,14 @@ final class KaizenPrompts {
             return result(OPTIMIZE_SEARCH_QUERIES, """
                     Split the task into 2-5 focused queries for get_task_context.
 
-                    Each query is %s. Entries holding every word of a query rank first (relevance 0.5 or more);
-                    entries holding only some follow when few hold all; rare words count more than common ones.
-                    So keep each query to 1-3 words about one aspect of the task: the technology ("postgres
-                    index"), the component ("billing api"), the kind of change ("schema migration"), the risk
-                    ("concurrency locking"). Several short queries find more than one long one: an entry counts
-                    with its best query, and the answer is one list, best first, each entry with its scope. Use
+                    Each query is %s. Ask about one aspect of the task per query, as a short question or a few
+                    keywords: the technology ("postgres index"), the component ("how is the billing api
+                    versioned?"), the kind of change ("schema migration"), the risk ("concurrency locking").
+                    Entries holding every word of a query rank first (relevance 0.5 or more); entries holding
+                    only some follow when few hold all; rare words count more than common ones, and question
+                    filler ("how do we", "please") is left out. Several focused queries find more than one long
+                    one: an entry counts with its best query, and the answer is one list, best first, each entry
+                    with its scope. Use
                     the scope of the task (e.g. 'acme:frontend-team') and, if known, its task_size (%s) to leave
                     out entries meant for bigger tasks.
 

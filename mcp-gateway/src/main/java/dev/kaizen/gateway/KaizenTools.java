@@ -234,18 +234,20 @@ final class KaizenTools {
                                     resolved.getSuppressedIdsList().stream().map(String::valueOf).toList());
                         }),
                 linking("get_task_context", "Get the knowledge for a task",
-                        "Before a task, find the knowledge relevant to it: several focused full-text queries at once "
-                                + "over the scope and everything it inherits. The answer is one list, best first, each "
+                        "Before a task, find the knowledge relevant to it: several focused queries at once, each a "
+                                + "question or sentence in your own words or a few keywords, over the scope and everything "
+                                + "it inherits. The answer is one list, best first, each "
                                 + "entry with its id, scope, relevance (0-1; 0.5 or more means it holds every word of a "
                                 + "query) and content, within max_tokens: the best entries come whole while they fit, "
                                 + "the rest as a short excerpt with the uri that reads it whole (resources/read); "
                                 + "'more' and 'next_offset' say how many matched beyond the answer and how to read on. "
                                 + "Use the optimize_search_queries prompt to split a task into queries.",
                         Kind.READ_ONLY,
-                        object(required("queries", strings("Queries: " + Rules.QUERIES_RULE + ". Entries holding every "
-                                        + "word of a query rank first; entries holding some of them follow when few hold "
-                                        + "all; rare words count more than common ones.", 1, Rules.QUERIES_MAX,
-                                        string(Rules.QUERY_RULE))),
+                        object(required("queries", strings("Queries: " + Rules.QUERIES_RULE + ". Ask about one aspect "
+                                        + "of the task per query. Entries holding every word of a query rank first; "
+                                        + "entries holding some of them follow when few hold all; rare words count more "
+                                        + "than common ones; question filler ('how do we', 'please') is left out.", 1,
+                                        Rules.QUERIES_MAX, string(Rules.QUERY_RULE, 1, Rules.QUERY_MAX))),
                                 required("scope", string("Scope of the task: " + Rules.SCOPE_RULE + ".", Rules.SCOPE_PATTERN)),
                                 optional("task_size", oneOf("Size of the task, " + Rules.TASK_SIZE_RULE + ": keeps entries "
                                         + "without a task size or with one at least this large.", Rules.TASK_SIZES)),

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
+import dev.kaizen.api.QueryWords;
 import dev.kaizen.api.Rules;
 import dev.kaizen.api.v1.TaskContextEntry;
 import io.modelcontextprotocol.json.McpJsonMapper;
@@ -101,7 +102,8 @@ final class TaskContextAnswer {
 
     /**
      * About {@value #EXCERPT_CHARS} characters of {@code content} around the first word of the
-     * queries it holds (a keyword, or failing that its first five letters, as stemming would match),
+     * queries it holds ({@link QueryWords#salient}: a word, or failing that its first five letters, as
+     * stemming would match),
      * cut at spaces and marked with "..." where text was left out; its beginning when none is there.
      */
     static String excerpt(String content, List<String> queries) {
@@ -111,7 +113,7 @@ final class TaskContextAnswer {
         String lower = content.toLowerCase(Locale.ROOT);
         int at = -1;
         for (String query : queries) {
-            for (String word : query.split(" ")) {
+            for (String word : QueryWords.salient(query)) {
                 for (String form : word.length() > 5 ? List.of(word, word.substring(0, 5)) : List.of(word)) {
                     int found = lower.indexOf(form);
                     if (found >= 0 && (at < 0 || found < at)) {

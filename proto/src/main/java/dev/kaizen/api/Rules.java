@@ -46,7 +46,7 @@ public final class Rules {
     public static final int CONTENT_MAX = 65_536;
     public static final String CONTENT_RULE = "text that is not blank, at most " + CONTENT_MAX + " characters";
 
-    /** Keywords of a context or a query: 2-32 characters of a-z, 0-9 and '-'. */
+    /** Keywords of a context: 2-32 characters of a-z, 0-9 and '-'. */
     public static final int KEYWORD_MIN = 2;
     public static final int KEYWORD_MAX = 32;
     public static final Pattern KEYWORD_PATTERN = Pattern.compile("[a-z0-9-]{" + KEYWORD_MIN + "," + KEYWORD_MAX + "}");
@@ -57,10 +57,15 @@ public final class Rules {
     public static final String CONTEXT_RULE = "1-" + CONTEXT_KEYWORDS_MAX + " space-separated keywords, each "
             + KEYWORD_RULE;
 
-    /** Search: 1-15 queries of 1-10 keywords each. */
+    /**
+     * Search: 1-15 queries, each text in the caller's own words (a question, a sentence or a few
+     * keywords): 1-500 characters after trimming, any script, case and punctuation, with at least
+     * one letter or digit.
+     */
     public static final int QUERIES_MAX = 15;
-    public static final int QUERY_KEYWORDS_MAX = 10;
-    public static final String QUERY_RULE = "1-" + QUERY_KEYWORDS_MAX + " space-separated keywords, each " + KEYWORD_RULE;
+    public static final int QUERY_MAX = 500;
+    public static final String QUERY_RULE = "text in your own words or a few keywords, 1-" + QUERY_MAX
+            + " characters with at least one letter or digit (any language, case and punctuation)";
     public static final String QUERIES_RULE = "1-" + QUERIES_MAX + " queries, each " + QUERY_RULE;
 
     /**
@@ -213,9 +218,18 @@ public final class Rules {
         return keywords(argument, value, CONTEXT_KEYWORDS_MAX, CONTEXT_RULE);
     }
 
-    /** Checks one search query and returns it normalised to single spaces. */
+    /** Checks one search query and returns it without leading and trailing whitespace. */
     public static String query(String argument, String value) {
-        return keywords(argument, value, QUERY_KEYWORDS_MAX, QUERY_RULE);
+        String query = text(argument, present(argument, value)).strip();
+        int length = length(query);
+        if (length > QUERY_MAX) {
+            throw new RuleViolation(argument + " has " + length + " characters, more than the " + QUERY_MAX
+                    + " allowed: ask about one aspect of the task per query, and use several queries.");
+        }
+        if (query.codePoints().noneMatch(Character::isLetterOrDigit)) {
+            throw new RuleViolation(argument + " " + quote(query) + " has no letter or digit: give " + QUERY_RULE + ".");
+        }
+        return query;
     }
 
     public static List<String> queries(String argument, List<String> values) {

@@ -83,14 +83,33 @@ class RulesTest {
     }
 
     @Test
-    void keywordsArePlainWordsAndNormalisedToSingleSpaces() {
+    void contextKeywordsArePlainWordsAndNormalisedToSingleSpaces() {
         assertEquals("postgres index", Rules.context("context", "  postgres \t index "));
-        assertEquals("-leading", Rules.query("queries[0]", "-leading"));
-        for (String bad : List.of("", "x", "Upper", "a!b", "one".repeat(11), "dróp")) {
-            assertTrue(refused(() -> Rules.query("queries[0]", bad)).startsWith("queries[0]"), bad);
+        for (String bad : List.of("x", "Upper", "a!b", "dróp")) {
+            assertTrue(refused(() -> Rules.context("context", bad)).startsWith("context"), bad);
         }
         assertTrue(refused(() -> Rules.context("context", String.join(" ", Collections.nCopies(21, "kw"))))
                 .contains("21 keywords"));
+    }
+
+    @Test
+    void queriesAreTextInTheCallersOwnWords() {
+        for (String asked : List.of("-leading", "x", "Upper", "a!b", "dróp", "C++ move semantics", "Node.js",
+                "How do we version the public API?", "Do not use mutable data structures for argument defaults",
+                "function's", "日本語の検索", "Ünïcödé", "'quoted' & (grouped) | !negated <-> :*")) {
+            assertEquals(asked, Rules.query("queries[0]", asked));
+        }
+        assertEquals("trimmed query", Rules.query("queries[0]", " \t trimmed query \n"));
+        assertEquals("x".repeat(Rules.QUERY_MAX), Rules.query("queries[0]", "  " + "x".repeat(Rules.QUERY_MAX) + " "));
+        assertEquals("queries[0] has 501 characters, more than the 500 allowed: ask about one aspect of the task "
+                + "per query, and use several queries.", refused(() -> Rules.query("queries[0]", "x".repeat(501))));
+        for (String bad : List.of("?!", "   ", "--", "\u2003", "\uD83D\uDE80")) {
+            assertTrue(refused(() -> Rules.query("queries[1]", bad)).startsWith("queries[1] "), bad);
+            assertTrue(refused(() -> Rules.query("queries[1]", bad)).contains("no letter or digit"), bad);
+        }
+        assertTrue(refused(() -> Rules.query("queries[2]", "")).startsWith("queries[2] is missing"));
+        assertTrue(refused(() -> Rules.query("queries[2]", "nul\u0000")).contains("NUL"));
+        assertTrue(refused(() -> Rules.query("queries[2]", "lone\uD800")).contains("surrogate"));
     }
 
     @Test
