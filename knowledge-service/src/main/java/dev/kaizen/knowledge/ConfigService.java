@@ -23,10 +23,14 @@ import io.helidon.dbclient.DbExecute;
  * knowledge base; writes block meanwhile, so no entry is left indexed in the old language).
  */
 final class ConfigService implements BindableService {
+    static final String SEMANTIC_WEIGHT = "search.semantic_weight";
     private final Database database;
+    /** Search by meaning, or null when this replica runs without it. */
+    private final SemanticRecall semantic;
 
-    ConfigService(Database database) {
+    ConfigService(Database database, SemanticRecall semantic) {
         this.database = database;
+        this.semantic = semantic;
     }
 
     @Override
@@ -61,6 +65,7 @@ final class ConfigService implements BindableService {
             Setting setting = lockSetting(tx, key);
             String newValue = validate(tx, setting, value);
             store(tx, setting, newValue);
+            semanticTurnedOn(tx, setting, newValue);
             Audit.record(tx, "config.update", null, key, setting.value() + " -> " + newValue);
             return UpdateConfigResponse.newBuilder().setKey(key).setOldValue(setting.value()).setNewValue(newValue).build();
         });
@@ -72,6 +77,7 @@ final class ConfigService implements BindableService {
         return database.inTransaction(tx -> {
             Setting setting = lockSetting(tx, key);
             store(tx, setting, setting.defaultValue());
+            semanticTurnedOn(tx, setting, setting.defaultValue());
             Audit.record(tx, "config.reset", null, key, setting.value() + " -> " + setting.defaultValue());
             return ResetConfigResponse.newBuilder().setKey(key).setValue(setting.defaultValue()).build();
         });
@@ -90,6 +96,17 @@ final class ConfigService implements BindableService {
                     FROM knowledge_text t WHERE t.knowledge_id = k.id""");
             // the lexemes changed, so the statistics the search weighs them by must too
             SearchStatistics.refresh(tx);
+        }
+    }
+
+    /**
+     * When search.semantic_weight turns on again, the entries written while it was off (they were
+     * not queued) are queued for embedding, in the same transaction.
+     */
+    private void semanticTurnedOn(DbExecute tx, Setting setting, String value) {
+        if (semantic != null && setting.key().equals(SEMANTIC_WEIGHT) && Double.parseDouble(setting.value()) <= 0
+                && Double.parseDouble(value) > 0) {
+            SemanticRecall.queueMissing(tx, semantic.model().id());
         }
     }
 

@@ -66,9 +66,12 @@ final class KnowledgeService implements BindableService {
             RETURNING knowledge_id""";
 
     private final Database database;
+    /** Search by meaning, or null when this replica runs without it. */
+    private final SemanticRecall semantic;
 
-    KnowledgeService(Database database) {
+    KnowledgeService(Database database, SemanticRecall semantic) {
         this.database = database;
+        this.semantic = semantic;
     }
 
     @Override
@@ -215,8 +218,12 @@ final class KnowledgeService implements BindableService {
         ScopeName scope = ScopeName.parse("scope", request.getScope());
         String taskSize = TaskSizes.toDatabase(request.getTaskSize());
         Access.require(Grant.READ, scope.namespace(), "search");
+        if (semantic != null) {
+            // the model runs before the transaction: no connection waits for it
+            semantic.prepare(queries);
+        }
         return database.inTransaction(db -> TaskContextSearch.search(db, Scopes.id(db, "scope", scope), queries, taskSize,
-                Access::mayRead));
+                Access::mayRead, semantic));
     }
 
     private void exportKnowledge(ExportKnowledgeRequest request, Consumer<ExportKnowledgeResponse> responses) {

@@ -13,7 +13,8 @@ import io.helidon.webserver.grpc.GrpcReflectionFeature;
 import io.helidon.webserver.grpc.GrpcRouting;
 
 /**
- * knowledge-service, composed: PostgreSQL (pool, migrations, health, the search's statistics), the four kaizen.v1 gRPC
+ * knowledge-service, composed: PostgreSQL (pool, migrations, health, the search's statistics), semantic recall
+ * (the embedding model, its workers and this replica's vector index), the kaizen.v1 gRPC
  * services with health and reflection on the gRPC port, and health and Prometheus metrics on the
  * admin port (/observe/health/live, /observe/health/ready, /observe/metrics).
  */
@@ -25,12 +26,15 @@ public final class Server {
     private final Database database;
     private final DatabaseHealth health;
     private final SearchStatistics statistics;
+    private final SemanticRecall semantic;
     private final WebServer server;
 
-    private Server(Database database, DatabaseHealth health, SearchStatistics statistics, WebServer server) {
+    private Server(Database database, DatabaseHealth health, SearchStatistics statistics, SemanticRecall semantic,
+                   WebServer server) {
         this.database = database;
         this.health = health;
         this.statistics = statistics;
+        this.semantic = semantic;
         this.server = server;
     }
 
@@ -43,11 +47,12 @@ public final class Server {
     public static Server start(Config config) {
         Database database = Database.connect(config.get("db"));
         Migrations.apply(database, config.get("db.startup.wait").as(Duration.class).get());
+        SemanticRecall semantic = SemanticRecall.start(database, config.get("semantic"));
         List<ServerServiceDefinition> services = List.of(
                 new NamespaceService(database).bindService(),
                 new ScopeService(database).bindService(),
-                new KnowledgeService(database).bindService(),
-                new ConfigService(database).bindService(),
+                new KnowledgeService(database, semantic).bindService(),
+                new ConfigService(database, semantic).bindService(),
                 new AuditService(database).bindService());
         Identity identity = Identity.fromConfig(config.get("auth"));
         DatabaseHealth health = new DatabaseHealth(database,
@@ -65,7 +70,8 @@ public final class Server {
         services.forEach(service -> grpc.service(Rpc.protoFile(service), () -> service));
         grpc.service(health.grpcService());
 
-        WebServer webServer = Servers.webServer(config, health.readiness())
+        WebServer webServer = (semantic == null ? Servers.webServer(config, health.readiness())
+                : Servers.webServer(config, health.readiness(), semantic.health()))
                 .addRouting(grpc)
                 .addFeature(GrpcReflectionFeature.builder()
                         .enabled(true)
@@ -77,7 +83,7 @@ public final class Server {
                 String.valueOf(webServer.port()), String.valueOf(webServer.port(Servers.ADMIN_SOCKET)), identity);
         SearchStatistics statistics = new SearchStatistics(database,
                 config.get("search-statistics.interval").as(Duration.class).get());
-        return new Server(database, health, statistics, webServer);
+        return new Server(database, health, statistics, semantic, webServer);
     }
 
     public int grpcPort() {
@@ -97,6 +103,9 @@ public final class Server {
         server.stop();
         health.close();
         statistics.close();
+        if (semantic != null) {
+            semantic.close();
+        }
         database.close();
         LOG.log(System.Logger.Level.INFO, "knowledge-service stopped");
     }

@@ -7,6 +7,7 @@ import java.util.stream.Collectors;
 
 import dev.kaizen.api.QueryWords;
 import dev.kaizen.api.v1.GetTaskContextResponse;
+import dev.kaizen.api.v1.Match;
 import dev.kaizen.api.v1.TaskContextEntry;
 import io.helidon.dbclient.DbExecute;
 import io.helidon.dbclient.DbRow;
@@ -42,6 +43,15 @@ final class TaskContextSearch {
      * words; its rarest dozen say what it is about, and they bound the cost of the partial-match tiers.
      */
     static final int QUERY_WORDS_MAX = 12;
+    /**
+     * How much a query's similarity by meaning counts next to its relevance by words (times
+     * search.semantic_weight): little when some entry holds every word of the query, since the words
+     * are then good evidence, and more when none does (the words differ, or the query is a
+     * question). Chosen on half of each shared workload's queries and checked on the other half
+     * (README, "Semantic recall").
+     */
+    static final double MEANING_WEIGHT_WITH_FULL_MATCH = 0.5;
+    static final double MEANING_WEIGHT_WITHOUT_FULL_MATCH = 2.0;
 
     private static final String SEARCH = """
             WITH
@@ -56,7 +66,8 @@ final class TaskContextSearch {
                        max(value) FILTER (WHERE key = 'search.content_weight')::float8 AS w_content,
                        max(value) FILTER (WHERE key = 'search.bm25_k1')::float8 AS k1,
                        max(value) FILTER (WHERE key = 'search.bm25_b')::float8 AS b,
-                       max(value) FILTER (WHERE key = 'search.candidate_limit')::integer AS cap
+                       max(value) FILTER (WHERE key = 'search.candidate_limit')::integer AS cap,
+                       coalesce(max(value) FILTER (WHERE key = 'search.semantic_weight')::float8, 0) AS w_semantic
                 FROM config),
             corpus AS MATERIALIZED (
                 SELECT coalesce(max(entries), 0) AS entries, coalesce(max(avg_context), 1) AS avg_context,
@@ -132,21 +143,49 @@ final class TaskContextSearch {
                        count(*) FILTER (WHERE f.in_lead) AS n_lead, count(*) FILTER (WHERE f.in_context) AS n_context
                 FROM weighted f, settings s
                 GROUP BY f.id, f.scope_id, f.query_no),
-            -- 0.5 x [every word] + 0.5 x (BM25F + a bonus when all words are in the lead or all in the context) / its
-            -- most, over the query's idf; an entry keeps its best query
+            -- by words: 0.5 x [every word] + 0.5 x (BM25F + a bonus when all words are in the lead or all in the
+            -- context) / its most, over the query's idf
+            by_words AS (
+                SELECT e.id, e.query_no,
+                       0.5 * (e.n = pq.n_terms)::int + 0.5 * (e.bm25 + 0.2 * pq.idf_sum
+                           * (e.n_lead = pq.n_terms OR e.n_context = pq.n_terms)::int) / (1.2 * pq.idf_sum) AS relevance
+                FROM entry_query e JOIN per_query pq ON pq.query_no = e.query_no),
+            -- by meaning: the query's nearest entries in the vector index, similarity 0-1 (empty when off)
+            by_meaning AS (
+                SELECT m.query_no, m.id, m.similarity
+                FROM unnest(?::int[], ?::bigint[], ?::float8[]) AS m (query_no, id, similarity)),
+            -- how much meaning counts for each query: little where some entry holds every word of it (the
+            -- words are then good evidence), more where none does (other words, or a question)
+            meaning_weight AS (
+                SELECT q.query_no, s.w_semantic * CASE WHEN EXISTS (
+                           SELECT FROM by_words w WHERE w.query_no = q.query_no AND w.relevance >= 0.5)
+                       THEN %6$s ELSE %7$s END AS weight
+                FROM (SELECT DISTINCT query_no FROM by_meaning) q, settings s),
+            -- both, per entry and query: (words + weight x meaning) / (1 + weight); with no meaning, the words alone
+            fused AS (
+                SELECT coalesce(w.id, m.id) AS id,
+                       (coalesce(w.relevance, 0) + coalesce(mw.weight * m.similarity, 0)) / (1 + coalesce(mw.weight, 0))
+                           AS relevance,
+                       w.relevance AS by_words, m.similarity AS by_meaning
+                FROM by_words w
+                FULL JOIN by_meaning m ON m.id = w.id AND m.query_no = w.query_no
+                LEFT JOIN meaning_weight mw ON mw.query_no = coalesce(w.query_no, m.query_no)),
+            -- an entry keeps its best query; entries found by meaning alone pass the same filters as the rest
             ranked AS MATERIALIZED (
-                SELECT e.id, e.scope_id,
-                       max(0.5 * (e.n = pq.n_terms)::int + 0.5 * (e.bm25 + 0.2 * pq.idf_sum
-                           * (e.n_lead = pq.n_terms OR e.n_context = pq.n_terms)::int) / (1.2 * pq.idf_sum)) AS relevance
-                FROM entry_query e JOIN per_query pq ON pq.query_no = e.query_no
-                GROUP BY e.id, e.scope_id),
+                SELECT f.id, k.scope_id, max(f.relevance) AS relevance,
+                       coalesce(max(f.by_words), 0) AS by_words, coalesce(max(f.by_meaning), 0) AS by_meaning
+                FROM fused f JOIN knowledge k ON k.id = f.id, query q
+                WHERE NOT k.suppressed AND k.scope_id = ANY (q.scope_ids)
+                  AND (q.task_size IS NULL OR k.task_size IS NULL OR k.task_size >= q.task_size)
+                GROUP BY f.id, k.scope_id),
+            -- found by words or by meaning at the threshold or above, best first
             best AS (
-                SELECT r.id, r.scope_id, r.relevance, sc.depth
-                FROM ranked r JOIN scopes sc ON sc.id = r.scope_id
-                WHERE r.relevance >= (SELECT threshold FROM settings)
+                SELECT r.id, r.scope_id, r.relevance, r.by_words > 0 AS by_words, r.by_meaning > 0 AS by_meaning, sc.depth
+                FROM ranked r JOIN scopes sc ON sc.id = r.scope_id, settings s
+                WHERE r.by_words >= s.threshold OR r.by_meaning >= s.threshold
                 ORDER BY r.relevance DESC, sc.depth, r.id
                 LIMIT (SELECT max_results FROM settings))
-            SELECT b.id, t.content, b.relevance, qs.canonical AS scope, b.depth
+            SELECT b.id, t.content, b.relevance, b.by_words, b.by_meaning, qs.canonical AS scope, b.depth
             FROM best b
             JOIN knowledge_text t ON t.knowledge_id = b.id
             JOIN qualified_scope qs ON qs.id = b.scope_id
@@ -159,7 +198,8 @@ final class TaskContextSearch {
                     "(SELECT n FROM full_count) < (SELECT max_results FROM settings)", "(SELECT cap / 4 FROM settings)"),
             tier("t4", "k.search_vector", "part_q",
                     "(SELECT n FROM full_count) + (SELECT count(*) FROM t3) < (SELECT max_results FROM settings)",
-                    "(SELECT cap / 4 FROM settings)"), QUERY_WORDS_MAX);
+                    "(SELECT cap / 4 FROM settings)"), QUERY_WORDS_MAX, MEANING_WEIGHT_WITH_FULL_MATCH,
+            MEANING_WEIGHT_WITHOUT_FULL_MATCH);
 
     private TaskContextSearch() {
     }
@@ -203,7 +243,9 @@ final class TaskContextSearch {
             scopes AS (SELECT id, min(depth) AS depth FROM ancestor GROUP BY id)
             SELECT s.id, s.depth, q.canonical, q.namespace,
                    (SELECT string_agg(p.scope_id::text, ' ') FROM scope_parent p
-                    WHERE p.parent_id = s.id AND p.scope_id IN (SELECT id FROM scopes)) AS children
+                    WHERE p.parent_id = s.id AND p.scope_id IN (SELECT id FROM scopes)) AS children,
+                   (SELECT coalesce(max(value::float8), 0) FROM config WHERE key = 'search.semantic_weight') AS semantic_weight,
+                   (SELECT max(value::integer) FROM config WHERE key = 'search.max_results') AS max_results
             FROM scopes s JOIN qualified_scope q ON q.id = s.id
             ORDER BY s.depth, q.canonical""".formatted(MAX_DEPTH);
 
@@ -214,10 +256,12 @@ final class TaskContextSearch {
      * Searches the scope {@code scopeId} and its ancestors that {@code mayRead} allows (by
      * namespace): one list, best first. The ancestors left out are named in omitted_scopes when the
      * caller can see them, as parents of a scope it reads; those further up are left out unnamed.
+     * With {@code semantic} (null: off), each query's nearest entries by meaning join the ranking.
      */
     static GetTaskContextResponse search(DbExecute db, long scopeId, List<String> queries, String taskSize,
-                                         Predicate<String> mayRead) {
-        List<Ancestor> ancestors = Sql.rows(db, ANCESTORS, scopeId).stream()
+                                         Predicate<String> mayRead, SemanticRecall semantic) {
+        List<DbRow> rows = Sql.rows(db, ANCESTORS, scopeId);
+        List<Ancestor> ancestors = rows.stream()
                 .map(row -> new Ancestor(Sql.number(row, "id"), (int) Sql.number(row, "depth"), Sql.string(row, "canonical"),
                         mayRead.test(Sql.string(row, "namespace")), Scopes.split(Sql.string(row, "children")).stream()
                         .map(Long::valueOf).toList()))
@@ -228,16 +272,41 @@ final class TaskContextSearch {
                 .filter(ancestor -> !ancestor.readable() && ancestor.children().stream().anyMatch(readable::contains))
                 .forEach(ancestor -> response.addOmittedScopes(ancestor.canonical()));
         List<Ancestor> searched = ancestors.stream().filter(Ancestor::readable).toList();
+        Meaning meaning = semantic == null || rows.isEmpty() || ((Number) Sql.value(rows.getFirst(), "semantic_weight"))
+                .doubleValue() <= 0 ? Meaning.NONE : Meaning.of(semantic.neighbours(queries,
+                searched.stream().mapToLong(Ancestor::id).toArray(), (int) Sql.number(rows.getFirst(), "max_results")));
         for (DbRow row : Sql.rows(db, SEARCH, searched.stream().map(Ancestor::id).toArray(Long[]::new),
                 searched.stream().map(Ancestor::depth).toArray(Integer[]::new), QueryWords.QUESTION_FILLER,
-                queries.toArray(String[]::new), taskSize)) {
+                queries.toArray(String[]::new), taskSize, meaning.queries(), meaning.ids(), meaning.similarities())) {
+            boolean byWords = (Boolean) Sql.value(row, "by_words");
+            boolean byMeaning = (Boolean) Sql.value(row, "by_meaning");
             response.addEntries(TaskContextEntry.newBuilder()
                     .setId(Sql.number(row, "id"))
                     .setContent(Sql.string(row, "content"))
                     .setRelevance(((Number) row.column("relevance").get()).doubleValue())
                     .setScope(Sql.string(row, "scope"))
-                    .setDistance((int) Sql.number(row, "depth")));
+                    .setDistance((int) Sql.number(row, "depth"))
+                    .setMatch(byWords && byMeaning ? Match.MATCH_BOTH : byMeaning ? Match.MATCH_MEANING : Match.MATCH_WORDS));
         }
         return response.build();
+    }
+
+    /** Each query's neighbours by meaning as the statement takes them: three arrays of the same length. */
+    private record Meaning(Integer[] queries, Long[] ids, Double[] similarities) {
+        static final Meaning NONE = new Meaning(new Integer[0], new Long[0], new Double[0]);
+
+        static Meaning of(List<List<VectorIndex.Neighbour>> neighbours) {
+            List<Integer> queries = new java.util.ArrayList<>();
+            List<Long> ids = new java.util.ArrayList<>();
+            List<Double> similarities = new java.util.ArrayList<>();
+            for (int i = 0; i < neighbours.size(); i++) {
+                for (VectorIndex.Neighbour neighbour : neighbours.get(i)) {
+                    queries.add(i + 1);
+                    ids.add(neighbour.id());
+                    similarities.add(neighbour.cosine());
+                }
+            }
+            return new Meaning(queries.toArray(Integer[]::new), ids.toArray(Long[]::new), similarities.toArray(Double[]::new));
+        }
     }
 }

@@ -46,9 +46,10 @@ import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTranspor
  * <ul>
  *     <li>{@code synthetic [--entries N]} ({@link SyntheticBenchmark}): writes and searches of the
  *     shared workload at 1k and N entries (100,000 by default).</li>
- *     <li>{@code debian} ({@link DebianBenchmark}): search quality and speed on real text.</li>
+ *     <li>{@code debian} and {@code rules} ({@link KnownItemBenchmark}): search quality and speed on real
+ *     text, [--rankings FOLDER] to keep every ranked answer.</li>
  * </ul>
- * Without arguments, both, synthetic at 100,000 entries.
+ * Without arguments, all three, synthetic at 100,000 entries.
  */
 final class Benchmark implements AutoCloseable {
     static final int CLIENTS = 8;
@@ -97,14 +98,18 @@ final class Benchmark implements AutoCloseable {
         int entries = args.contains("--entries") ? Integer.parseInt(args.get(args.indexOf("--entries") + 1)) : 100_000;
         boolean synthetic = args.isEmpty() || args.contains("synthetic") || args.contains("all");
         boolean debian = args.isEmpty() || args.contains("debian") || args.contains("all");
+        boolean rules = args.isEmpty() || args.contains("rules") || args.contains("all");
+        Path rankings = args.contains("--rankings") ? Path.of(args.get(args.indexOf("--rankings") + 1)) : null;
         if (synthetic) {
             try (Benchmark bench = new Benchmark(work.resolve("synthetic"))) {
                 new SyntheticBenchmark(bench, Workload.load(workloads, work, entries)).run();
             }
         }
-        if (debian) {
-            try (Benchmark bench = new Benchmark(work.resolve("debian"))) {
-                new DebianBenchmark(bench, workloads.resolve("debian")).run();
+        for (KnownItemBenchmark.Workload workload : List.of(KnownItemBenchmark.DEBIAN, KnownItemBenchmark.RULES)) {
+            if (workload == KnownItemBenchmark.DEBIAN ? debian : rules) {
+                try (Benchmark bench = new Benchmark(work.resolve(workload.name()))) {
+                    new KnownItemBenchmark(bench, workload, workloads, rankings).run();
+                }
             }
         }
     }

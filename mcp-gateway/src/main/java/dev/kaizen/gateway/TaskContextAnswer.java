@@ -97,6 +97,14 @@ final class TaskContextAnswer {
         // three decimals are all the precision relevance means
         result.put("relevance", Math.round(entry.getRelevance() * 1000) / 1000.0);
         result.put(field, text);
+        switch (entry.getMatch()) {
+            case MATCH_WORDS -> result.put("match", "words");
+            case MATCH_MEANING -> result.put("match", "meaning");
+            case MATCH_BOTH -> result.put("match", "both");
+            default -> {
+                // not reported
+            }
+        }
         return result;
     }
 

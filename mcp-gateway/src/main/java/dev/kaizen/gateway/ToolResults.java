@@ -2,6 +2,7 @@ package dev.kaizen.gateway;
 
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import dev.kaizen.api.Rules;
@@ -74,10 +75,13 @@ final class ToolResults {
     private static final Map<String, Object> RESULT = JsonSchemas.object(
             required("id", ID),
             required("scope", string("Canonical name of the entry's scope.")),
-            required("relevance", number("0-1, best first; 0.5 or more: holds every word of a query.")),
+            required("relevance", number("0-1, best first, by words and meaning; by words alone, 0.5 or more means "
+                    + "it holds every word of a query.")),
             optional("content", string("The whole entry, when it fits the budget.")),
             optional("excerpt", string("A short part of it around a matched word, when it does not.")),
-            optional("uri", string("With an excerpt: the resource that reads the entry whole.")));
+            optional("uri", string("With an excerpt: the resource that reads the entry whole.")),
+            optional("match", JsonSchemas.oneOf("How it matched: 'words' (it holds words of a query), 'meaning' (its "
+                    + "meaning is near a query's, whatever its words) or 'both'.", List.of("words", "meaning", "both"))));
     private static final Map<String, Object> SETTING = JsonSchemas.object(
             required("value", string("Its value.")),
             required("default_value", string("Its default.")),

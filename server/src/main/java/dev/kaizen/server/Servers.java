@@ -15,6 +15,7 @@ import io.helidon.webserver.WebServer;
 import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.observe.ObserveFeature;
 import io.helidon.webserver.observe.health.HealthObserver;
+import io.helidon.webserver.observe.health.HealthObserverConfig;
 import io.helidon.webserver.observe.metrics.MetricsObserver;
 
 /** How each Kaizen service reads its configuration and builds its web server: the same way, written once. */
@@ -61,12 +62,16 @@ public final class Servers {
 
     /**
      * A web server on {@code server.host}/{@code server.port}, with {@code admin.port} serving
-     * /observe/health/live, /observe/health/ready (answered by {@code readiness}) and Prometheus
+     * /observe/health/live, /observe/health/ready (answered by the {@code readiness} checks) and Prometheus
      * metrics at /observe/metrics, small frames sent at once, and calls in flight given
      * {@code shutdown.grace} on stop. The service adds its own routing.
      */
-    public static WebServerConfig.Builder webServer(Config config, HealthCheck readiness) {
+    public static WebServerConfig.Builder webServer(Config config, HealthCheck... readiness) {
         Config server = config.get("server");
+        HealthObserverConfig.Builder health = HealthObserver.builder().details(true);
+        for (HealthCheck check : readiness) {
+            health.addCheck(check);
+        }
         return WebServer.builder()
                 .config(server)
                 .shutdownHook(false)
@@ -79,7 +84,7 @@ public final class Servers {
                         .port(config.get("admin.port").asInt().get()))
                 .addFeature(ObserveFeature.builder()
                         .sockets(List.of(ADMIN_SOCKET))
-                        .addObserver(HealthObserver.builder().details(true).addCheck(readiness).build())
+                        .addObserver(health.build())
                         .addObserver(MetricsObserver.create())
                         .build());
     }

@@ -1,0 +1,218 @@
+package dev.kaizen.knowledge;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+
+import org.apache.lucene.document.Document;
+import org.apache.lucene.document.Field;
+import org.apache.lucene.document.KnnByteVectorField;
+import org.apache.lucene.document.LongField;
+import org.apache.lucene.document.StoredField;
+import org.apache.lucene.document.StringField;
+import org.apache.lucene.index.ConcurrentMergeScheduler;
+import org.apache.lucene.index.IndexWriter;
+import org.apache.lucene.index.IndexWriterConfig;
+import org.apache.lucene.index.Term;
+import org.apache.lucene.index.VectorSimilarityFunction;
+import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.KnnByteVectorQuery;
+import org.apache.lucene.search.ScoreDoc;
+import org.apache.lucene.search.SearcherManager;
+import org.apache.lucene.search.TopDocs;
+import org.apache.lucene.store.MMapDirectory;
+
+/**
+ * This replica's approximate-nearest-neighbour index of the entries' vectors: Lucene's HNSW graph
+ * over vectors of one signed byte per dimension, each with its entry's id and scope, searched
+ * within the scopes a caller may read (Lucene searches the graph with that filter, or every
+ * vector of the filter exactly when it holds few). The files live in a folder of their own under
+ * {@code parent} (memory-mapped, so the vectors stay out of the Java heap) that is deleted on close;
+ * a folder left behind by a process that died is deleted by the next one. PostgreSQL holds the
+ * vectors; this index is rebuilt from it and can always be thrown away.
+ */
+final class VectorIndex implements AutoCloseable {
+    private static final String KEY = "key";
+    private static final String ID = "id";
+    private static final String SCOPE = "scope";
+    private static final String VECTOR = "vector";
+    private static final String FOLDER_PREFIX = "kaizen-vectors-";
+    private static final String LOCK_FILE = "owner.lock";
+
+    /** A nearest entry and the cosine of its vector with the query's. */
+    record Neighbour(long id, double cosine) {
+    }
+
+    private final Path folder;
+    private final FileChannel lockChannel;
+    private final FileLock lock;
+    private final MMapDirectory directory;
+    private final IndexWriter writer;
+    private final SearcherManager searchers;
+    private final float range;
+
+    /**
+     * An empty index for unit vectors quantized with {@code range} (the largest magnitude a component
+     * may have: bytes are {@code round(x * 127 / range)}), in a new folder under {@code parent}.
+     */
+    VectorIndex(Path parent, float range) {
+        this.range = range;
+        try {
+            Files.createDirectories(parent);
+            deleteAbandoned(parent);
+            this.folder = Files.createTempDirectory(parent, FOLDER_PREFIX);
+            this.lockChannel = FileChannel.open(folder.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            this.lock = lockChannel.lock();
+            this.directory = new MMapDirectory(folder.resolve("index"));
+            IndexWriterConfig config = new IndexWriterConfig();
+            config.setRAMBufferSizeMB(32);
+            // merges rebuild HNSW graphs: one at a time, on one thread, so they cannot take every core
+            ConcurrentMergeScheduler merges = new ConcurrentMergeScheduler();
+            merges.setMaxMergesAndThreads(2, 1);
+            config.setMergeScheduler(merges);
+            this.writer = new IndexWriter(directory, config);
+            this.searchers = new SearcherManager(writer, null);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the vector index under " + parent + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Adds the entry's vector, or replaces the one it had (its scope may have changed too). */
+    void put(long id, long scopeId, byte[] vector) {
+        Document document = new Document();
+        document.add(new StringField(KEY, Long.toString(id), Field.Store.NO));
+        document.add(new StoredField(ID, id));
+        document.add(new LongField(SCOPE, scopeId, Field.Store.NO));
+        document.add(new KnnByteVectorField(VECTOR, vector, VectorSimilarityFunction.DOT_PRODUCT));
+        try {
+            writer.updateDocument(new Term(KEY, Long.toString(id)), document);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Forgets the entry (deleted, or without a current vector). */
+    void remove(long id) {
+        try {
+            writer.deleteDocuments(new Term(KEY, Long.toString(id)));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Makes what was put and removed so far visible to searches. */
+    void refresh() {
+        try {
+            searchers.maybeRefreshBlocking();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Entries searches see. */
+    int size() {
+        try {
+            IndexSearcher searcher = searchers.acquire();
+            try {
+                return searcher.getIndexReader().numDocs();
+            } finally {
+                searchers.release(searcher);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The {@code count} entries of the given scopes whose vectors are nearest to {@code query}, nearest first. */
+    List<Neighbour> nearest(byte[] query, long[] scopeIds, int count) {
+        try {
+            IndexSearcher searcher = searchers.acquire();
+            try {
+                TopDocs top = searcher.search(new KnnByteVectorQuery(VECTOR, query, count,
+                        LongField.newSetQuery(SCOPE, scopeIds)), count);
+                List<Neighbour> neighbours = new ArrayList<>(top.scoreDocs.length);
+                var stored = searcher.storedFields();
+                for (ScoreDoc hit : top.scoreDocs) {
+                    long id = stored.document(hit.doc).getField(ID).numericValue().longValue();
+                    neighbours.add(new Neighbour(id, cosine(hit.score)));
+                }
+                return neighbours;
+            } finally {
+                searchers.release(searcher);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * The cosine behind a score of Lucene's DOT_PRODUCT on bytes, which is
+     * {@code 0.5 + dot / (dimensions * 2^15)}; the dot product of two quantized unit vectors is
+     * their cosine times {@code (127 / range)^2}.
+     */
+    double cosine(float score) {
+        double dot = (score - 0.5) * dimensionsTimes2To15();
+        double scale = 127 / range;
+        return dot / (scale * scale);
+    }
+
+    private static double dimensionsTimes2To15() {
+        return dev.kaizen.embedding.EmbeddingModel.DIMENSIONS * (double) (1 << 15);
+    }
+
+    /** Deletes the folders of indexes whose process is gone: nobody holds their lock file. */
+    private static void deleteAbandoned(Path parent) throws IOException {
+        try (Stream<Path> folders = Files.list(parent)) {
+            for (Path folder : folders.filter(path -> path.getFileName().toString().startsWith(FOLDER_PREFIX)).toList()) {
+                Path lockFile = folder.resolve(LOCK_FILE);
+                boolean abandoned;
+                try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.WRITE)) {
+                    FileLock probe = channel.tryLock();
+                    abandoned = probe != null;
+                    if (probe != null) {
+                        probe.release();
+                    }
+                } catch (OverlappingFileLockException | IOException e) {
+                    // held in this process, or no lock file yet: in use (or being made); leave it
+                    abandoned = false;
+                }
+                if (abandoned) {
+                    deleteRecursively(folder);
+                }
+            }
+        }
+    }
+
+    private static void deleteRecursively(Path folder) {
+        try (Stream<Path> paths = Files.walk(folder)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
+        } catch (IOException e) {
+            // another process may be deleting it too; whatever is left goes next time
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            searchers.close();
+            writer.rollback();
+            directory.close();
+            lock.release();
+            lockChannel.close();
+        } catch (IOException e) {
+            // closing: the folder goes below either way
+        }
+        deleteRecursively(folder);
+    }
+}

@@ -1,0 +1,223 @@
+package dev.kaizen.launcher;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.zip.GZIPInputStream;
+
+import dev.kaizen.api.v1.CreateNamespaceRequest;
+import dev.kaizen.api.v1.CreateScopeRequest;
+import dev.kaizen.api.v1.GetTaskContextRequest;
+import dev.kaizen.api.v1.KnowledgeEntry;
+import dev.kaizen.api.v1.NamespaceServiceGrpc;
+import dev.kaizen.api.v1.ScopeServiceGrpc;
+import io.modelcontextprotocol.spec.McpSchema;
+
+/**
+ * Search quality and speed on real text that nobody on this project wrote: a corpus of entries in
+ * section scopes ({@code <namespace>:<section>}) and files of known-item queries (the entry each
+ * query is after), each searched from {@code <namespace>:all}, which inherits every section, over MCP
+ * as an agent searches, queries exactly as written. Prints, per query file, success@10 (the entry
+ * sought is among the first 10 results), MRR@10, found-at-all (anywhere in the answer), the share of
+ * empty answers and latency.
+ * <ul>
+ *     <li>{@link #DEBIAN}: 59,660 Debian package descriptions in 58 sections; 1,000 queries of 2-3
+ *     words from a package's summary.</li>
+ *     <li>{@link #RULES}: the 952 rules of the Python linter ruff, explained, in 59 scopes; 823
+ *     queries of 2-4 words of a rule's one-line summary (half of them hold a word the rule's text
+ *     lacks) and 942 of the summary as the sentence an agent would ask.</li>
+ * </ul>
+ * With {@code --rankings FOLDER}, each query's ranked answer (corpus ids and relevance) goes to a
+ * file there, for analysis.
+ */
+final class KnownItemBenchmark {
+    /** A budget no answer of 50 entries reaches: the ranked list whole, for the quality figures. */
+    private static final int UNBUDGETED = dev.kaizen.api.Rules.MAX_TOKENS_MAX;
+
+    record QuerySet(String name, String file) {
+    }
+
+    record Workload(String name, String namespace, String description, List<QuerySet> querySets) {
+    }
+
+    static final Workload DEBIAN = new Workload("debian", "debian", "Debian packages",
+            List.of(new QuerySet("Debian", "queries.tsv")));
+    static final Workload RULES = new Workload("rules", "rules", "Lint rules",
+            List.of(new QuerySet("rules, summary words", "queries_summary.tsv"),
+                    new QuerySet("rules, sentences as written", "queries_sentence.tsv")));
+
+    /** Quality of one query file. */
+    record Quality(String name, int queries, double successAt10, double mrrAt10, double found, double empty) {
+        String row() {
+            return String.format("  %-30s %5d queries   success@10 %.3f   MRR@10 %.3f   found %.3f   empty %.1f %%",
+                    name, queries, successAt10, mrrAt10, found, 100 * empty);
+        }
+    }
+
+    private final Benchmark bench;
+    private final Workload workload;
+    private final Path folder;
+    private final Path rankings;
+    private final String scope;
+    private long firstId;
+
+    KnownItemBenchmark(Benchmark bench, Workload workload, Path workloads, Path rankings) {
+        this.bench = bench;
+        this.workload = workload;
+        this.folder = workloads.resolve(workload.name());
+        this.rankings = rankings;
+        this.scope = workload.namespace() + ":all";
+    }
+
+    void run() throws Exception {
+        load();
+        List<Quality> qualities = new ArrayList<>();
+        for (QuerySet set : workload.querySets()) {
+            List<String[]> queries = rows(folder.resolve(set.file()));
+            Benchmark.run(1, Math.min(100, queries.size()), (client, i) -> mcpSearch(queries.get(i)[2], UNBUDGETED));
+            Benchmark.run(1, Math.min(100, queries.size()), (client, i) -> grpcSearch(queries.get(i)[2]));
+            bench.measure("GetTaskContext, " + set.name() + " (gRPC, 1 client)", 1, queries.size(),
+                    (client, i) -> grpcSearch(queries.get(i)[2]));
+            qualities.add(quality(set, queries));
+            bench.measure("get_task_context, " + set.name() + ", default budget (MCP, 1 client)", 1, queries.size(),
+                    (client, i) -> mcpSearch(queries.get(i)[2], null));
+        }
+        bench.printTable();
+        answerSizes(rows(folder.resolve(workload.querySets().getFirst().file())).getFirst()[2]);
+        System.out.printf("Known-item search over MCP from %s, queries as written:%n", scope);
+        qualities.forEach(quality -> System.out.println(quality.row()));
+        System.out.println();
+    }
+
+    /** The namespace, a scope per section, {@code <namespace>:all} inheriting them all, and the corpus. */
+    private void load() throws Exception {
+        List<String[]> corpus = rows(folder.resolve("corpus.tsv.gz"));
+        NamespaceServiceGrpc.newBlockingStub(bench.channel).createNamespace(CreateNamespaceRequest.newBuilder()
+                .setName(workload.namespace()).setDescription(workload.description()).build());
+        TreeSet<String> sections = new TreeSet<>();
+        corpus.forEach(row -> sections.add(row[2]));
+        for (String section : sections) {
+            ScopeServiceGrpc.newBlockingStub(bench.channel).createScope(CreateScopeRequest.newBuilder()
+                    .setScope(section).setDescription("Section " + section.substring(section.indexOf(':') + 1)).build());
+        }
+        ScopeServiceGrpc.newBlockingStub(bench.channel).createScope(CreateScopeRequest.newBuilder()
+                .setScope(scope).setDescription("Every section").addAllParents(sections).build());
+        // ImportKnowledge answers the ids in the order given: corpus id n is the n-th entry imported
+        bench.importEntries("the " + workload.name() + " corpus", corpus.stream().map(row -> KnowledgeEntry.newBuilder()
+                .setScope(row[2]).setContent(row[3]).setContext(row[4]).build()).iterator());
+        firstId = firstId();
+        bench.settle();
+    }
+
+    /** Runs every query of {@code set} over MCP with whole answers; the measured latency is that of whole answers. */
+    private Quality quality(QuerySet set, List<String[]> queries) throws Exception {
+        int[] ranks = new int[queries.size()];
+        int[] sizes = new int[queries.size()];
+        List<List<String>> answers = new ArrayList<>();
+        bench.measure("get_task_context, " + set.name() + ", whole answers (MCP, 1 client)", 1, queries.size(),
+                (client, i) -> {
+                    McpSchema.CallToolResult result = mcpSearch(queries.get(i)[2], UNBUDGETED);
+                    List<Long> ids = new ArrayList<>();
+                    List<String> ranked = new ArrayList<>();
+                    for (Object entry : (List<?>) ((Map<?, ?>) result.structuredContent()).get("results")) {
+                        Map<?, ?> fields = (Map<?, ?>) entry;
+                        long id = Long.parseLong((String) fields.get("id"));
+                        ids.add(id);
+                        ranked.add((id - firstId + 1) + ":" + fields.get("relevance")
+                                + (fields.get("match") == null ? "" : ":" + fields.get("match")));
+                    }
+                    ranks[i] = ids.indexOf(firstId + Long.parseLong(queries.get(i)[1]) - 1) + 1;
+                    sizes[i] = ids.size();
+                    synchronized (answers) {
+                        while (answers.size() <= i) {
+                            answers.add(null);
+                        }
+                        answers.set(i, ranked);
+                    }
+                });
+        if (rankings != null) {
+            Files.createDirectories(rankings);
+            try (PrintWriter out = new PrintWriter(Files.newBufferedWriter(rankings.resolve(
+                    workload.name() + "-" + set.file())))) {
+                for (int i = 0; i < queries.size(); i++) {
+                    out.println(queries.get(i)[0] + "\t" + queries.get(i)[1] + "\t" + String.join(" ", answers.get(i)));
+                }
+            }
+        }
+        double n = queries.size();
+        double inTen = 0;
+        double reciprocal = 0;
+        double found = 0;
+        double empty = 0;
+        for (int i = 0; i < ranks.length; i++) {
+            inTen += ranks[i] > 0 && ranks[i] <= 10 ? 1 : 0;
+            reciprocal += ranks[i] > 0 && ranks[i] <= 10 ? 1.0 / ranks[i] : 0;
+            found += ranks[i] > 0 ? 1 : 0;
+            empty += sizes[i] == 0 ? 1 : 0;
+        }
+        return new Quality(set.name(), queries.size(), inTen / n, reciprocal / n, found / n, empty / n);
+    }
+
+    private void answerSizes(String sample) {
+        System.out.printf("Answer sizes for the query '%s' (characters of JSON):%n", sample);
+        for (Integer budget : java.util.Arrays.asList(UNBUDGETED, null, 500)) {
+            McpSchema.CallToolResult answer = mcpSearch(sample, budget);
+            Map<?, ?> body = (Map<?, ?>) answer.structuredContent();
+            List<?> results = (List<?>) body.get("results");
+            long excerpts = results.stream().filter(result -> ((Map<?, ?>) result).containsKey("excerpt")).count();
+            System.out.printf("  max_tokens %-22s %,7d characters: %d results (%d whole, %d excerpts), %s more%n",
+                    budget == null ? "default (4000):" : budget + ":", ((McpSchema.TextContent) answer.content().getFirst())
+                            .text().length(), results.size(), results.size() - excerpts, excerpts, body.get("more") == null
+                            ? "none" : body.get("more"));
+        }
+    }
+
+    private long firstId() throws Exception {
+        try (var connection = bench.connection(); var statement = connection.createStatement();
+             var rows = statement.executeQuery("SELECT min(id) FROM knowledge")) {
+            rows.next();
+            return rows.getLong(1);
+        }
+    }
+
+    /** A search as an agent makes it, with a budget of {@code maxTokens} (the default when null). */
+    private McpSchema.CallToolResult mcpSearch(String query, Integer maxTokens) {
+        Map<String, Object> arguments = new HashMap<>(Map.of("queries", List.of(query), "scope", scope));
+        if (maxTokens != null) {
+            arguments.put("max_tokens", maxTokens);
+        }
+        McpSchema.CallToolResult result = bench.mcp.getFirst().callTool(McpSchema.CallToolRequest
+                .builder("get_task_context").arguments(arguments).build());
+        SyntheticBenchmark.check(result);
+        return result;
+    }
+
+    private void grpcSearch(String query) {
+        bench.knowledge.withDeadlineAfter(10, TimeUnit.SECONDS).getTaskContext(GetTaskContextRequest.newBuilder()
+                .setScope(scope).addQueries(query).build());
+    }
+
+    static List<String[]> rows(Path file) throws IOException {
+        List<String[]> rows = new ArrayList<>();
+        var in = Files.newInputStream(file);
+        try (BufferedReader lines = new BufferedReader(new InputStreamReader(
+                file.toString().endsWith(".gz") ? new GZIPInputStream(in) : in, StandardCharsets.UTF_8))) {
+            for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+                if (!line.isEmpty()) {
+                    rows.add(line.split("\t", -1));
+                }
+            }
+        }
+        return rows;
+    }
+}
