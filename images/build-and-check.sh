@@ -56,8 +56,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   step=$(date +%s)
   say "installing ${missing[*]} with apt-get"
   (apt-get update -qq || true)
-  DEBIAN_FRONTEND=noninteractive "${NICE[@]}" apt-get install -y -qq "${missing[@]}" > /dev/null \
-    || fail "apt-get install ${missing[*]} failed"
+  DEBIAN_FRONTEND=noninteractive "${NICE[@]}" apt-get install -y -qq "${missing[@]}" > /tmp/kaizen-images-apt.log 2>&1 \
+    || { tail -20 /tmp/kaizen-images-apt.log >&2; fail "apt-get install ${missing[*]} failed"; }
+  rm -f /tmp/kaizen-images-apt.log
   say "tools installed in $(elapsed "$step")"
 fi
 : "${JAVA_HOME:?run this as ./kaizen images}"
