@@ -340,5 +340,6 @@ done
 for target in knowledge-service mcp-gateway; do
   image=$(awk -v service="$target:" '$1 == service {found = 1} found && $1 == "image:" {print $2; exit}' docker-compose.yml)
   size=$(podman image inspect -f '{{.Size}}' "$image")
-  say "$image: $((size / 1000000)) MB (runtime base $(( $(podman image inspect -f '{{.Size}}' "$RUNTIME_IMAGE") / 1000000 )) MB)"
+  base=$(podman image inspect -f '{{.Size}}' "$RUNTIME_IMAGE")
+  say "$image: $(( (size + 500000) / 1000000 )) MB (the runtime base image $(( (base + 500000) / 1000000 )) MB of it)"
 done
