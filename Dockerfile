@@ -2,6 +2,11 @@
 # Both Kaizen images from one file, one target each. Build from the repository root:
 #   docker build --target knowledge-service -t kaizen/knowledge-service:0.1.0 .
 #   docker build --target mcp-gateway       -t kaizen/mcp-gateway:0.1.0 .
+# Without a Docker engine, `./kaizen images` builds both with buildah from this file and checks them.
+#
+# The file names no module: the whole repository goes in (.dockerignore keeps build output,
+# node_modules, .git and the deployment files out), so a module added to the root pom.xml is in the
+# image build as soon as it is in the repository.
 
 # Temurin 25 builds (as in development and CI; the code targets --release 21) and runs.
 ARG BUILD_IMAGE=maven:3.9-eclipse-temurin-25
@@ -9,33 +14,30 @@ ARG BUILD_IMAGE=maven:3.9-eclipse-temurin-25
 # (bash /dev/tcp) and a debugging shell rely on; it has no curl or wget.
 ARG RUNTIME_IMAGE=eclipse-temurin:25-jre
 
-# Every module's pom (Maven reads the whole reactor even with -pl) and the dependencies: these
-# layers stay cached until a pom changes.
-FROM ${BUILD_IMAGE} AS sources
+# The repository, and beside it /poms: every pom.xml of the tree in its place and nothing else.
+# Maven reads the whole reactor even with -pl, so the dependency layer below needs every module's
+# pom; finding them instead of listing them means the list cannot fall behind the root pom.
+FROM ${BUILD_IMAGE} AS tree
 WORKDIR /build
-COPY pom.xml ./
-COPY proto/pom.xml proto/
-COPY database/pom.xml database/
-COPY server/pom.xml server/
-COPY stack/pom.xml stack/
-COPY knowledge-service/pom.xml knowledge-service/
-COPY mcp-gateway/pom.xml mcp-gateway/
-COPY launcher/pom.xml launcher/
-COPY system-tests/pom.xml system-tests/
-RUN mvn -B -q -pl knowledge-service,mcp-gateway -am dependency:go-offline
-COPY proto/ proto/
-COPY server/ server/
+COPY . .
+RUN mkdir /poms && find . -name pom.xml -exec cp --parents {} /poms/ \;
 
-# knowledge-service needs the schema, and its tests' PostgreSQL (test sources compile even with -DskipTests).
+# The dependencies of both services. This layer is rebuilt only when a pom.xml changes: the COPY's
+# cache key is the content of /poms, not of the whole tree.
+FROM ${BUILD_IMAGE} AS dependencies
+WORKDIR /build
+COPY --from=tree /poms/ ./
+RUN mvn -B -q -pl knowledge-service,mcp-gateway -am dependency:go-offline
+
+# Then the sources, all of them (-am builds whatever the services depend on, test sources included:
+# they compile even with -DskipTests).
+FROM dependencies AS sources
+COPY --from=tree /build/ ./
+
 FROM sources AS build-knowledge-service
-COPY database/ database/
-COPY stack/ stack/
-COPY knowledge-service/ knowledge-service/
 RUN mvn -B -q -pl knowledge-service -am package -DskipTests
 
-# mcp-gateway needs only the API and the server basics.
 FROM sources AS build-mcp-gateway
-COPY mcp-gateway/ mcp-gateway/
 RUN mvn -B -q -pl mcp-gateway -am package -DskipTests
 
 # What both images run: a numeric non-root user (so Kubernetes' runAsNonRoot can check it without

@@ -28,9 +28,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Keeps the deployment files true to the code: the rendered Kubernetes manifests, docker-compose.yml
- * and the Dockerfiles must use the ports the services listen on by default, probe paths the running
- * services answer, and only environment variables the services read (every key of their
- * own defaults file (knowledge-service.yaml, mcp-gateway.yaml), upper case with '.' as '_').
+ * and the Dockerfile must use the ports the services listen on by default, probe paths the running
+ * services answer, only environment variables the services read (every key of their own defaults
+ * file (knowledge-service.yaml, mcp-gateway.yaml), upper case with '.' as '_'), and the user the
+ * images run as; the Dockerfile's build context must hold every module of the reactor. What needs
+ * the images themselves (they build, run read-only as that user, answer real clients, stop on
+ * SIGTERM) is checked by {@code ./kaizen images}.
  */
 class DeploymentFilesTest {
     private static final Path REPOSITORY = ServiceProcess.REPOSITORY;
@@ -148,6 +151,235 @@ class DeploymentFilesTest {
         assertEquals("-jar", ServiceProcess.jvm().getLast(), "processes start with the image's JVM flags");
     }
 
+    @Test
+    void theImagesRunAsTheUserTheManifestsExpect() throws Exception {
+        List<String> runtime = stage(Files.readAllLines(REPOSITORY.resolve("Dockerfile")), "runtime");
+        List<String> users = runtime.stream().filter(line -> line.startsWith("USER ")).toList();
+        assertEquals(1, users.size(), "the runtime stage sets USER once: " + users);
+        Matcher user = Pattern.compile("^USER (\\d+):(\\d+)$").matcher(users.getFirst());
+        assertTrue(user.matches(), "USER is numeric uid:gid, so runAsNonRoot can check it: " + users.getFirst());
+        long uid = Long.parseLong(user.group(1));
+        long gid = Long.parseLong(user.group(2));
+        assertTrue(uid > 0 && gid > 0, "a non-root user: " + users.getFirst());
+        String created = String.join(" ", runtime);
+        assertTrue(created.contains("--gid " + gid + " ") && created.contains("--uid " + uid + " "),
+                "the runtime stage creates the user " + uid + ":" + gid);
+        List<Map<String, Object>> manifests = kubernetesManifests();
+        for (String service : SERVICES) {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> pod = (Map<String, Object>) ((Map<String, Object>) deployment(manifests, service).get("template")).get("spec");
+            @SuppressWarnings("unchecked")
+            Map<String, Object> podContext = (Map<String, Object>) pod.get("securityContext");
+            @SuppressWarnings("unchecked")
+            Map<String, Object> containerContext = (Map<String, Object>) container(manifests, service).get("securityContext");
+            for (Map<String, Object> context : List.of(podContext, containerContext)) {
+                if (context.containsKey("runAsUser")) {
+                    assertEquals(uid, ((Number) context.get("runAsUser")).longValue(), service + " runAsUser vs the Dockerfile's USER");
+                }
+                if (context.containsKey("runAsGroup")) {
+                    assertEquals(gid, ((Number) context.get("runAsGroup")).longValue(), service + " runAsGroup vs the Dockerfile's USER");
+                }
+            }
+            assertEquals(uid, ((Number) podContext.get("runAsUser")).longValue(), service + " sets runAsUser");
+            assertEquals(true, containerContext.get("readOnlyRootFilesystem"), service + " read-only root file system");
+            assertTrue(list(container(manifests, service), "volumeMounts").stream()
+                    .anyMatch(mount -> "/tmp".equals(mount.get("mountPath"))), service + " mounts a writable /tmp");
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, Map<String, Object>> compose = (Map<String, Map<String, Object>>) new Yaml()
+                .<Map<String, Object>>load(Files.readString(REPOSITORY.resolve("docker-compose.yml"))).get("services");
+        for (String service : SERVICES) {
+            Object composeUser = compose.get(service).get("user");
+            assertTrue(composeUser == null || composeUser.toString().equals(uid + ":" + gid),
+                    service + " in docker-compose.yml runs as the image's user: " + composeUser);
+            assertEquals(true, compose.get(service).get("read_only"), service + " read_only in docker-compose.yml");
+            assertEquals(List.of("/tmp"), compose.get(service).get("tmpfs"), service + " tmpfs in docker-compose.yml");
+        }
+    }
+
+    @Test
+    void kubernetesReferencesOnlyKeysTheConfigMapAndTheSecretTemplateHave() throws Exception {
+        Set<String> config = envKeys(REPOSITORY.resolve("k8s/config.env"));
+        Set<String> secrets = envKeys(REPOSITORY.resolve("k8s/secrets.env.example"));
+        for (String service : SERVICES) {
+            for (Map<String, Object> variable : list(container(kubernetesManifests(), service), "env")) {
+                @SuppressWarnings("unchecked")
+                Map<String, Object> from = (Map<String, Object>) variable.get("valueFrom");
+                if (from == null) {
+                    continue;
+                }
+                @SuppressWarnings("unchecked")
+                Map<String, Object> configMap = (Map<String, Object>) from.get("configMapKeyRef");
+                @SuppressWarnings("unchecked")
+                Map<String, Object> secret = (Map<String, Object>) from.get("secretKeyRef");
+                if (configMap != null) {
+                    assertTrue(config.contains((String) configMap.get("key")),
+                            service + " reads " + configMap.get("key") + " from the ConfigMap, which k8s/config.env does not set");
+                }
+                if (secret != null) {
+                    assertTrue(secrets.contains((String) secret.get("key")), service + " reads " + secret.get("key")
+                            + " from the Secret, which k8s/secrets.env.example does not list");
+                }
+            }
+        }
+        for (String key : secrets) {
+            assertTrue(SERVICES.stream().anyMatch(service -> reads(service, key)),
+                    "k8s/secrets.env.example key " + key + " is read by neither service");
+        }
+    }
+
+    @Test
+    void networkPoliciesAndScrapeAnnotationsUseThePortsThePodsOpen() throws Exception {
+        List<Map<String, Object>> manifests = kubernetesManifests();
+        for (String service : SERVICES) {
+            Set<Integer> opened = new HashSet<>();
+            for (Map<String, Object> port : list(container(manifests, service), "ports")) {
+                opened.add((Integer) port.get("containerPort"));
+            }
+            @SuppressWarnings("unchecked")
+            Map<String, Object> metadata = (Map<String, Object>) ((Map<String, Object>) deployment(manifests, service)
+                    .get("template")).get("metadata");
+            @SuppressWarnings("unchecked")
+            Map<String, Object> annotations = (Map<String, Object>) metadata.get("annotations");
+            assertEquals(String.valueOf(defaultPort(service, "admin.port")), annotations.get("prometheus.io/port"), service + " scrape port");
+            assertEquals(200, status(service, (String) annotations.get("prometheus.io/path")), service + " scrape path");
+            for (Map<String, Object> policy : kind(manifests, "NetworkPolicy")) {
+                @SuppressWarnings("unchecked")
+                Map<String, Object> spec = (Map<String, Object>) policy.get("spec");
+                @SuppressWarnings("unchecked")
+                Map<String, Object> selector = (Map<String, Object>) ((Map<String, Object>) spec.get("podSelector")).get("matchLabels");
+                if (selector == null || !service.equals(selector.get("app.kubernetes.io/name"))) {
+                    continue;
+                }
+                for (Map<String, Object> rule : list(spec, "ingress")) {
+                    for (Map<String, Object> port : list(rule, "ports")) {
+                        assertTrue(opened.contains(port.get("port")),
+                                "NetworkPolicy " + name(policy) + " lets in port " + port.get("port") + ", which " + service + " does not open");
+                    }
+                }
+                for (Map<String, Object> rule : list(spec, "egress")) {
+                    for (Map<String, Object> to : list(rule, "to")) {
+                        @SuppressWarnings("unchecked")
+                        Map<String, Object> peer = (Map<String, Object>) to.get("podSelector");
+                        Object target = peer == null ? null : ((Map<?, ?>) peer.get("matchLabels")).get("app.kubernetes.io/name");
+                        if (SERVICES.contains(target)) {
+                            for (Map<String, Object> port : list(rule, "ports")) {
+                                assertEquals(defaultPort((String) target, "server.port"), port.get("port"),
+                                        "NetworkPolicy " + name(policy) + ": " + service + " reaches " + target);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * The Dockerfile names no module, so it cannot fall behind the reactor: every module of the root
+     * pom.xml (and of nested aggregators) must be copied whole into the image build, and
+     * .dockerignore must hide none of its pom.xml and main sources. Maven reads every module's pom
+     * even with -pl, and -am builds whatever a service depends on.
+     */
+    @Test
+    void theImageBuildSeesEveryModuleOfTheReactor() throws Exception {
+        List<String> dockerfile = Files.readAllLines(REPOSITORY.resolve("Dockerfile"));
+        List<String> copied = new ArrayList<>();
+        for (String line : dockerfile) {
+            if (line.startsWith("COPY ") && !line.contains("--from=")) {
+                List<String> words = List.of(line.substring("COPY ".length()).trim().split("\\s+"));
+                words.subList(0, words.size() - 1).stream().filter(word -> !word.startsWith("--"))
+                        .map(word -> word.replaceAll("^\\./?", "").replaceAll("/$", "")).forEach(copied::add);
+            }
+        }
+        List<String> ignored = Files.readAllLines(REPOSITORY.resolve(".dockerignore")).stream()
+                .map(String::trim).filter(line -> !line.isEmpty() && !line.startsWith("#")).toList();
+        List<String> modules = modules(REPOSITORY, "");
+        assertTrue(modules.containsAll(List.of("knowledge-service", "mcp-gateway")), "reactor modules: " + modules);
+        for (String module : modules) {
+            assertTrue(copied.stream().anyMatch(source -> source.isEmpty() || module.equals(source) || module.startsWith(source + "/")),
+                    "the Dockerfile does not copy the module " + module + " (it copies " + copied + ")");
+            List<String> files = new ArrayList<>(List.of(module + "/pom.xml"));
+            Path main = REPOSITORY.resolve(module).resolve("src/main");
+            if (Files.isDirectory(main)) {
+                try (var walk = Files.walk(main)) {
+                    walk.filter(Files::isRegularFile).map(file -> REPOSITORY.relativize(file).toString().replace('\\', '/')).forEach(files::add);
+                }
+            }
+            for (String file : files) {
+                assertFalse(dockerIgnores(ignored, file), ".dockerignore leaves " + file + " of the module " + module + " out of the image build");
+            }
+        }
+        assertTrue(dockerIgnores(ignored, "knowledge-service/target/knowledge-service.jar"), "build output stays out of the context");
+    }
+
+    /** The modules of the pom.xml in {@code dir}, and of the aggregators among them, relative to the repository. */
+    private static List<String> modules(Path dir, String prefix) throws Exception {
+        var factory = javax.xml.parsers.DocumentBuilderFactory.newInstance();
+        factory.setNamespaceAware(false);
+        var pom = factory.newDocumentBuilder().parse(dir.resolve("pom.xml").toFile());
+        var nodes = pom.getElementsByTagName("module");
+        List<String> modules = new ArrayList<>();
+        for (int i = 0; i < nodes.getLength(); i++) {
+            String module = nodes.item(i).getTextContent().trim();
+            String path = prefix.isEmpty() ? module : prefix + "/" + module;
+            assertTrue(Files.isRegularFile(dir.resolve(module).resolve("pom.xml")), "module " + path + " has a pom.xml");
+            modules.add(path);
+            modules.addAll(modules(dir.resolve(module), path));
+        }
+        return modules;
+    }
+
+    /**
+     * Whether Docker leaves {@code file} out of the context: the last pattern of .dockerignore that
+     * matches the file or one of its parent folders decides ('!' includes again). Patterns as
+     * Docker reads them: '*' and '?' within a path element, '**' across elements.
+     */
+    static boolean dockerIgnores(List<String> patterns, String file) {
+        boolean ignored = false;
+        for (String line : patterns) {
+            boolean include = line.startsWith("!");
+            String pattern = (include ? line.substring(1) : line).trim().replaceAll("^/+", "").replaceAll("/+$", "");
+            StringBuilder regex = new StringBuilder();
+            for (int i = 0; i < pattern.length(); i++) {
+                char c = pattern.charAt(i);
+                if (pattern.startsWith("**/", i)) {
+                    regex.append("(.*/)?");
+                    i += 2;
+                } else if (pattern.startsWith("**", i)) {
+                    regex.append(".*");
+                    i += 1;
+                } else if (c == '*') {
+                    regex.append("[^/]*");
+                } else if (c == '?') {
+                    regex.append("[^/]");
+                } else {
+                    regex.append(Pattern.quote(String.valueOf(c)));
+                }
+            }
+            Pattern compiled = Pattern.compile(regex.toString());
+            String path = file;
+            boolean matches = false;
+            while (!path.isEmpty() && !matches) {
+                matches = compiled.matcher(path).matches();
+                path = path.contains("/") ? path.substring(0, path.lastIndexOf('/')) : "";
+            }
+            if (matches) {
+                ignored = !include;
+            }
+        }
+        return ignored;
+    }
+
+    private static Set<String> envKeys(Path file) throws IOException {
+        Set<String> keys = new TreeSet<>();
+        for (String line : Files.readAllLines(file)) {
+            if (!line.isBlank() && !line.trim().startsWith("#") && line.contains("=")) {
+                keys.add(line.substring(0, line.indexOf('=')).trim());
+            }
+        }
+        return keys;
+    }
+
     /** The lines of the Dockerfile stage named {@code name}, up to the next FROM. */
     private static List<String> stage(List<String> dockerfile, String name) {
         List<String> lines = new ArrayList<>();
@@ -248,12 +480,18 @@ class DeploymentFilesTest {
         return manifests.stream().filter(manifest -> kind.equals(manifest.get("kind"))).toList();
     }
 
+    /** The spec of the Deployment named {@code name}. */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> deployment(List<Map<String, Object>> manifests, String name) {
+        Map<String, Object> found = kind(manifests, "Deployment").stream()
+                .filter(manifest -> name.equals(name(manifest))).findFirst()
+                .orElseThrow(() -> new AssertionError("no Deployment " + name));
+        return (Map<String, Object>) found.get("spec");
+    }
+
     @SuppressWarnings("unchecked")
     private static Map<String, Object> container(List<Map<String, Object>> manifests, String deployment) {
-        Map<String, Object> found = kind(manifests, "Deployment").stream()
-                .filter(manifest -> deployment.equals(name(manifest))).findFirst()
-                .orElseThrow(() -> new AssertionError("no Deployment " + deployment));
-        Map<String, Object> template = (Map<String, Object>) ((Map<String, Object>) found.get("spec")).get("template");
+        Map<String, Object> template = (Map<String, Object>) deployment(manifests, deployment).get("template");
         return list((Map<String, Object>) template.get("spec"), "containers").getFirst();
     }
 
