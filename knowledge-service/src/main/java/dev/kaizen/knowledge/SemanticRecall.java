@@ -12,6 +12,7 @@ import dev.kaizen.embedding.EmbeddingModel;
 import io.helidon.config.Config;
 import io.helidon.health.HealthCheck;
 import io.helidon.health.HealthCheckResponse;
+import io.helidon.metrics.api.FunctionalCounter;
 import io.helidon.metrics.api.Gauge;
 import io.helidon.metrics.api.Metrics;
 
@@ -37,6 +38,7 @@ final class SemanticRecall implements AutoCloseable {
     private final Map<String, byte[]> queryVectors = new ConcurrentHashMap<>();
     private volatile long backlog = -1;
     private final Thread backlogProbe;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     private SemanticRecall(Database database, Embedder embedder, Path indexParent, int threads, Duration interval) {
         this.database = database;
@@ -64,8 +66,9 @@ final class SemanticRecall implements AutoCloseable {
         });
         Metrics.globalRegistry().getOrCreate(Gauge.builder("kaizen.embedding.backlog", () -> Math.max(0, backlog))
                 .description("Entries waiting to be embedded (all replicas share the queue)"));
-        Metrics.globalRegistry().getOrCreate(Gauge.builder("kaizen.embedding.embedded", workers::embedded)
-                .description("Entries this replica embedded since it started"));
+        Metrics.globalRegistry().getOrCreate(FunctionalCounter.builder("kaizen.embedding.embedded", workers,
+                        EmbeddingWorkers::embedded)
+                .description("Entries this replica embedded"));
         Metrics.globalRegistry().getOrCreate(Gauge.builder("kaizen.vector.index.entries", () -> (long) index.size())
                 .description("Entries in this replica's vector index"));
     }
@@ -165,6 +168,9 @@ final class SemanticRecall implements AutoCloseable {
 
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         backlogProbe.interrupt();
         workers.close();
         feed.close();

@@ -113,10 +113,12 @@ final class KnownItemBenchmark {
         ScopeServiceGrpc.newBlockingStub(bench.channel).createScope(CreateScopeRequest.newBuilder()
                 .setScope(scope).setDescription("Every section").addAllParents(sections).build());
         // ImportKnowledge answers the ids in the order given: corpus id n is the n-th entry imported
+        long importStart = System.nanoTime();
         bench.importEntries("the " + workload.name() + " corpus", corpus.stream().map(row -> KnowledgeEntry.newBuilder()
                 .setScope(row[2]).setContent(row[3]).setContext(row[4]).build()).iterator());
         firstId = firstId();
         bench.settle();
+        bench.awaitEmbedded(importStart);
     }
 
     /** Runs every query of {@code set} over MCP with whole answers; the measured latency is that of whole answers. */
