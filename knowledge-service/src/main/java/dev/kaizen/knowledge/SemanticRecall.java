@@ -71,6 +71,8 @@ final class SemanticRecall implements AutoCloseable {
                 .description("Entries this replica embedded"));
         Metrics.globalRegistry().getOrCreate(Gauge.builder("kaizen.vector.index.entries", () -> (long) index.size())
                 .description("Entries in this replica's vector index"));
+        Metrics.globalRegistry().getOrCreate(Gauge.builder("kaizen.vector.index.ready", () -> ready() ? 1 : 0)
+                .description("1 once this replica's vector index has loaded every vector and follows the changes"));
     }
 
     /**

