@@ -47,10 +47,17 @@ final class SemanticRecall implements AutoCloseable {
         this.feed = new VectorFeed(database, index, embedder.model().id(), interval);
         this.workers = new EmbeddingWorkers(database, embedder, threads, interval);
         this.backlogProbe = Thread.ofVirtual().name("embedding-backlog").start(() -> {
+            long reported = System.nanoTime();
             while (!Thread.currentThread().isInterrupted()) {
                 try {
                     backlog = database.inTransaction(tx -> Sql.row(tx, "SELECT count(*) AS n FROM embedding_outbox")
                             .map(row -> Sql.number(row, "n")).orElse(0L));
+                    // a long backlog (an upgrade, a bulk import, a model change) shows its progress in the log
+                    if (backlog > 0 && System.nanoTime() - reported > Duration.ofMinutes(1).toNanos()) {
+                        LOG.log(System.Logger.Level.INFO, "embedding: {0} entries waiting; this replica embedded {1} "
+                                + "so far; its vector index holds {2}", backlog, workers.embedded(), index.size());
+                        reported = System.nanoTime();
+                    }
                     Thread.sleep(Duration.ofSeconds(2));
                 } catch (InterruptedException e) {
                     return;
