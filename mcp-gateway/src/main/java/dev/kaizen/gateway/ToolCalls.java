@@ -38,6 +38,11 @@ final class ToolCalls {
         this.json = json;
     }
 
+    /** Calls {@code tool}; {@code meta} is the request's {@code _meta} (its {@code traceparent} continues the caller's trace). */
+    McpSchema.CallToolResult call(KaizenTool tool, Map<String, Object> arguments, Map<String, Object> meta) {
+        return McpTracing.toolCall(tool.name(), meta, () -> call(tool, arguments));
+    }
+
     McpSchema.CallToolResult call(KaizenTool tool, Map<String, Object> arguments) {
         long start = System.nanoTime();
         String outcome = "error";
@@ -71,6 +76,7 @@ final class ToolCalls {
         } finally {
             String name = tool.name();
             String result = outcome;
+            McpTracing.outcome(McpTracing.namespace(name, arguments), result);
             timers.computeIfAbsent(name + "/" + result, key -> Metrics.globalRegistry()
                             .getOrCreate(Timer.builder("kaizen.mcp.tool.calls")
                                     .description("MCP tool calls by tool and outcome (ok, rejected, denied, unavailable, error)")
