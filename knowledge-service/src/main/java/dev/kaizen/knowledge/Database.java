@@ -93,11 +93,15 @@ final class Database implements AutoCloseable {
         return reads == null ? inTransaction(work) : reads.read(work);
     }
 
-    /** The primary's current WAL position: everything committed so far is at or before it. */
+    /**
+     * The primary's current WAL insert position: every commit acknowledged so far is at or before it,
+     * also with {@code synchronous_commit} off (where the write position can still be before a commit
+     * that was acknowledged).
+     */
     String walPosition() {
         try (Connection connection = dataSource.getConnection();
              java.sql.Statement statement = connection.createStatement();
-             java.sql.ResultSet position = statement.executeQuery("SELECT pg_current_wal_lsn()::text")) {
+             java.sql.ResultSet position = statement.executeQuery("SELECT pg_current_wal_insert_lsn()::text")) {
             position.next();
             return position.getString(1);
         } catch (SQLException e) {

@@ -24,7 +24,7 @@ import io.helidon.metrics.api.Tag;
  * writes and a standby that lags is not used.
  * <p>
  * <b>Read-your-writes.</b> A write is acknowledged only after its commit; so before a read, the
- * primary's current WAL position ({@code pg_current_wal_lsn()}, one trivial statement) is at or past
+ * primary's current WAL position ({@code pg_current_wal_insert_lsn()}, one trivial statement) is at or past
  * every write any caller has been told succeeded, through any gateway and any knowledge-service
  * replica. The read runs on the standby only once the standby has replayed up to that position
  * ({@code pg_last_wal_replay_lsn()}), each statement of the read after that: so it sees every write
@@ -83,7 +83,7 @@ final class ReadReplica implements AutoCloseable {
         pool.setReadOnly(true);
         // a standby that is down costs a read this long once; then reads go to the primary until it is back
         pool.setConnectionTimeout(read.get("pool.timeout").as(Duration.class).get().toMillis());
-        pool.setValidationTimeout(Math.min(1000, pool.getConnectionTimeout() - 1));
+        pool.setValidationTimeout(Math.max(250, Math.min(1000, pool.getConnectionTimeout() - 1)));
         pool.setInitializationFailTimeout(-1);
         pool.addDataSourceProperty("ApplicationName", "knowledge-service");
         pool.addDataSourceProperty("tcpKeepAlive", "true");
