@@ -63,6 +63,9 @@ final class ReadReplica implements AutoCloseable {
         Metrics.globalRegistry().getOrCreate(Gauge.builder("kaizen.db.replica.lag", () -> lagSeconds)
                 .baseUnit("seconds")
                 .description("How long the read replica took at the last check to replay what the primary had written"));
+        // every series from the start, at 0, so that rates see them before the first read of each kind
+        List.of("replica/caught_up", "primary/replica_left_out", "primary/lag", "primary/replica_failed")
+                .forEach(key -> counter(key.split("/")[0], key.split("/")[1]));
         this.checker = Thread.ofVirtual().name("read-replica-check").start(() -> checkEvery(interval));
     }
 
@@ -187,11 +190,14 @@ final class ReadReplica implements AutoCloseable {
     }
 
     private void count(String target, String reason) {
-        reads.computeIfAbsent(target + "/" + reason, key -> Metrics.globalRegistry().getOrCreate(
-                        Counter.builder("kaizen.db.reads")
-                                .description("Searches and reads by id, by where they ran (replica, primary) and why")
-                                .tags(List.of(Tag.create("target", target), Tag.create("reason", reason)))))
-                .increment();
+        counter(target, reason).increment();
+    }
+
+    private Counter counter(String target, String reason) {
+        return reads.computeIfAbsent(target + "/" + reason, key -> Metrics.globalRegistry().getOrCreate(
+                Counter.builder("kaizen.db.reads")
+                        .description("Searches and reads by id, by where they ran (replica, primary) and why")
+                        .tags(List.of(Tag.create("target", target), Tag.create("reason", reason)))));
     }
 
     private static void sleep(long nanos) {

@@ -66,6 +66,8 @@ final class StreamableHttpTransport implements McpStatelessServerTransport, Http
         this.origins = DefaultServerTransportSecurityValidator.builder().allowedOrigins(allowedOrigins).build();
         this.identity = identity;
         this.rateLimits = rateLimits;
+        // every reason counted from the start, at 0, so that rates and alerts see a series before the first refusal
+        List.of("shed", "rate_limited", "unauthenticated", "origin").forEach(reason -> counter(reason));
     }
 
     @Override
@@ -213,10 +215,14 @@ final class StreamableHttpTransport implements McpStatelessServerTransport, Http
 
     /** Counts a request refused before it reached the MCP server: {@code kaizen_mcp_http_refused_total{reason}}. */
     private void refused(String reason) {
-        refusals.computeIfAbsent(reason, key -> Metrics.globalRegistry().getOrCreate(Counter.builder("kaizen.mcp.http.refused")
+        counter(reason).increment();
+    }
+
+    private Counter counter(String reason) {
+        return refusals.computeIfAbsent(reason, key -> Metrics.globalRegistry().getOrCreate(Counter.builder("kaizen.mcp.http.refused")
                 .description("MCP HTTP requests refused before the MCP server: shed (503, at capacity), rate_limited (429), "
                         + "unauthenticated (401), origin (403)")
-                .tags(List.of(Tag.create("reason", reason))))).increment();
+                .tags(List.of(Tag.create("reason", reason)))));
     }
 
     private static boolean acceptsJson(ServerRequest request) {

@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import dev.kaizen.server.Servers;
 import io.helidon.metrics.api.Metrics;
 import io.helidon.metrics.api.Tag;
 import io.helidon.metrics.api.Timer;
@@ -80,6 +81,8 @@ final class ToolCalls {
             timers.computeIfAbsent(name + "/" + result, key -> Metrics.globalRegistry()
                             .getOrCreate(Timer.builder("kaizen.mcp.tool.calls")
                                     .description("MCP tool calls by tool and outcome (ok, rejected, denied, unavailable, error)")
+                                    // histogram buckets: p95 over every replica in PromQL (histogram_quantile)
+                                    .buckets(Servers.LATENCY_BUCKETS)
                                     .tags(List.of(Tag.create("tool", name), Tag.create("outcome", result)))))
                     .record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
         }
