@@ -26,6 +26,7 @@ public final class Embedder implements AutoCloseable {
     private final OrtEnvironment environment;
     private final OrtSession session;
     private final boolean tokenTypes;
+    private boolean closed;
 
     private Embedder(EmbeddingModel model, WordPieceTokenizer tokenizer, OrtEnvironment environment, OrtSession session) {
         this.model = model;
@@ -158,7 +159,11 @@ public final class Embedder implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         try {
             session.close();
         } catch (OrtException e) {

@@ -12,6 +12,7 @@ import dev.kaizen.embedding.EmbeddingModel;
 import io.helidon.config.Config;
 import io.helidon.health.HealthCheck;
 import io.helidon.health.HealthCheckResponse;
+import io.helidon.metrics.api.FunctionalCounter;
 import io.helidon.metrics.api.Gauge;
 import io.helidon.metrics.api.Metrics;
 
@@ -37,6 +38,7 @@ final class SemanticRecall implements AutoCloseable {
     private final Map<String, byte[]> queryVectors = new ConcurrentHashMap<>();
     private volatile long backlog = -1;
     private final Thread backlogProbe;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     private SemanticRecall(Database database, Embedder embedder, Path indexParent, int threads, Duration interval) {
         this.database = database;
@@ -45,10 +47,17 @@ final class SemanticRecall implements AutoCloseable {
         this.feed = new VectorFeed(database, index, embedder.model().id(), interval);
         this.workers = new EmbeddingWorkers(database, embedder, threads, interval);
         this.backlogProbe = Thread.ofVirtual().name("embedding-backlog").start(() -> {
+            long reported = System.nanoTime();
             while (!Thread.currentThread().isInterrupted()) {
                 try {
                     backlog = database.inTransaction(tx -> Sql.row(tx, "SELECT count(*) AS n FROM embedding_outbox")
                             .map(row -> Sql.number(row, "n")).orElse(0L));
+                    // a long backlog (an upgrade, a bulk import, a model change) shows its progress in the log
+                    if (backlog > 0 && System.nanoTime() - reported > Duration.ofMinutes(1).toNanos()) {
+                        LOG.log(System.Logger.Level.INFO, "embedding: {0} entries waiting; this replica embedded {1} "
+                                + "so far; its vector index holds {2}", backlog, workers.embedded(), index.size());
+                        reported = System.nanoTime();
+                    }
                     Thread.sleep(Duration.ofSeconds(2));
                 } catch (InterruptedException e) {
                     return;
@@ -64,10 +73,13 @@ final class SemanticRecall implements AutoCloseable {
         });
         Metrics.globalRegistry().getOrCreate(Gauge.builder("kaizen.embedding.backlog", () -> Math.max(0, backlog))
                 .description("Entries waiting to be embedded (all replicas share the queue)"));
-        Metrics.globalRegistry().getOrCreate(Gauge.builder("kaizen.embedding.embedded", workers::embedded)
-                .description("Entries this replica embedded since it started"));
+        Metrics.globalRegistry().getOrCreate(FunctionalCounter.builder("kaizen.embedding.embedded", workers,
+                        EmbeddingWorkers::embedded)
+                .description("Entries this replica embedded"));
         Metrics.globalRegistry().getOrCreate(Gauge.builder("kaizen.vector.index.entries", () -> (long) index.size())
                 .description("Entries in this replica's vector index"));
+        Metrics.globalRegistry().getOrCreate(Gauge.builder("kaizen.vector.index.ready", () -> ready() ? 1 : 0)
+                .description("1 once this replica's vector index has loaded every vector and follows the changes"));
     }
 
     /**
@@ -165,6 +177,9 @@ final class SemanticRecall implements AutoCloseable {
 
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         backlogProbe.interrupt();
         workers.close();
         feed.close();

@@ -155,17 +155,21 @@ final class TaskContextSearch {
                 SELECT m.query_no, m.id, m.similarity
                 FROM unnest(?::int[], ?::bigint[], ?::float8[]) AS m (query_no, id, similarity)),
             -- how much meaning counts for each query: little where some entry holds every word of it (the
-            -- words are then good evidence), more where none does (other words, or a question)
+            -- words are then good evidence), more where none does (other words, or a question); and the
+            -- similarity of an entry beyond the query's nearest (at most the last one's, when the index
+            -- answered all it was asked for; else they are under the model's floor)
             meaning_weight AS (
-                SELECT q.query_no, s.w_semantic * CASE WHEN EXISTS (
-                           SELECT FROM by_words w WHERE w.query_no = q.query_no AND w.relevance >= 0.5)
-                       THEN %6$s ELSE %7$s END AS weight
-                FROM (SELECT DISTINCT query_no FROM by_meaning) q, settings s),
+                SELECT m.query_no, s.w_semantic * CASE WHEN EXISTS (
+                           SELECT FROM by_words w WHERE w.query_no = m.query_no AND w.relevance >= 0.5)
+                       THEN %6$s ELSE %7$s END AS weight,
+                       CASE WHEN count(*) >= s.max_results THEN min(m.similarity) ELSE 0 END AS beyond
+                FROM by_meaning m, settings s
+                GROUP BY m.query_no, s.w_semantic, s.max_results),
             -- both, per entry and query: (words + weight x meaning) / (1 + weight); with no meaning, the words alone
             fused AS (
                 SELECT coalesce(w.id, m.id) AS id,
-                       (coalesce(w.relevance, 0) + coalesce(mw.weight * m.similarity, 0)) / (1 + coalesce(mw.weight, 0))
-                           AS relevance,
+                       (coalesce(w.relevance, 0) + coalesce(mw.weight * coalesce(m.similarity, mw.beyond), 0))
+                           / (1 + coalesce(mw.weight, 0)) AS relevance,
                        w.relevance AS by_words, m.similarity AS by_meaning
                 FROM by_words w
                 FULL JOIN by_meaning m ON m.id = w.id AND m.query_no = w.query_no

@@ -45,7 +45,8 @@ class ConfigTest extends ServiceTest {
                         "search.content_weight", "0.4",
                         "search.bm25_k1", "0.3",
                         "search.bm25_b", "0.75",
-                        "search.candidate_limit", "500"),
+                        "search.candidate_limit", "500",
+                        "search.semantic_weight", "1.0"),
                 config.values().stream().collect(Collectors.toMap(ConfigEntry::getKey, ConfigEntry::getDefaultValue)));
         assertEquals(ConfigType.CONFIG_TYPE_INTEGER, config.get("search.max_results").getType());
         assertEquals(ConfigType.CONFIG_TYPE_REGCONFIG, config.get("search.language").getType());
@@ -122,7 +123,7 @@ class ConfigTest extends ServiceTest {
     @Test
     void aLongKeyOrValueIsQuotedShortly() {
         String message = assertRefused(Status.Code.NOT_FOUND, () -> set("k".repeat(100_000), "1"));
-        assertTrue(message.length() < 300 && message.contains("(100000 characters)"), message);
+        assertTrue(message.length() < 400 && message.contains("(100000 characters)"), message);
         message = assertRefused(Status.Code.INVALID_ARGUMENT, () -> set("search.language", "v".repeat(100_000)));
         assertTrue(message.length() < 1000 && message.contains("(100000 characters)"), message);
     }

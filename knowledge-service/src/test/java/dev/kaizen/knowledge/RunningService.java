@@ -86,6 +86,17 @@ final class RunningService implements AutoCloseable {
         }
     }
 
+    /** The number the query {@code select} answers (its first column of its first row). */
+    long sqlNumber(String select) {
+        try (Connection connection = DriverManager.getConnection(jdbcUrl, postgres.user(), postgres.password());
+             Statement sql = connection.createStatement(); var row = sql.executeQuery(select)) {
+            row.next();
+            return row.getLong(1);
+        } catch (SQLException e) {
+            throw new IllegalStateException(select, e);
+        }
+    }
+
     @Override
     public void close() {
         channel.shutdownNow();

@@ -15,12 +15,18 @@ import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.GZIPInputStream;
 
+import dev.kaizen.api.v1.ConfigServiceGrpc;
 import dev.kaizen.api.v1.CreateNamespaceRequest;
 import dev.kaizen.api.v1.CreateScopeRequest;
 import dev.kaizen.api.v1.GetTaskContextRequest;
 import dev.kaizen.api.v1.KnowledgeEntry;
 import dev.kaizen.api.v1.NamespaceServiceGrpc;
+import dev.kaizen.api.v1.ResetConfigRequest;
 import dev.kaizen.api.v1.ScopeServiceGrpc;
+import dev.kaizen.api.v1.TaskContextEntry;
+import dev.kaizen.api.v1.UpdateConfigRequest;
+import dev.kaizen.embedding.Embedder;
+import dev.kaizen.embedding.EmbeddingModel;
 import io.modelcontextprotocol.spec.McpSchema;
 
 /**
@@ -56,11 +62,27 @@ final class KnownItemBenchmark {
             List.of(new QuerySet("rules, summary words", "queries_summary.tsv"),
                     new QuerySet("rules, sentences as written", "queries_sentence.tsv")));
 
-    /** Quality of one query file. */
-    record Quality(String name, int queries, double successAt10, double mrrAt10, double found, double empty) {
+    /** Quality of one query file: from each query's rank of the entry sought (0: not found) and answer size. */
+    record Quality(String name, int queries, double successAt10, double mrrAt10, double found, Double empty) {
+        static Quality of(String name, int[] ranks, int[] sizes) {
+            double inTen = 0;
+            double reciprocal = 0;
+            double found = 0;
+            double empty = 0;
+            for (int i = 0; i < ranks.length; i++) {
+                inTen += ranks[i] > 0 && ranks[i] <= 10 ? 1 : 0;
+                reciprocal += ranks[i] > 0 && ranks[i] <= 10 ? 1.0 / ranks[i] : 0;
+                found += ranks[i] > 0 ? 1 : 0;
+                empty += sizes != null && sizes[i] == 0 ? 1 : 0;
+            }
+            double n = ranks.length;
+            return new Quality(name, ranks.length, inTen / n, reciprocal / n, found / n, sizes == null ? null : empty / n);
+        }
+
         String row() {
-            return String.format("  %-30s %5d queries   success@10 %.3f   MRR@10 %.3f   found %.3f   empty %.1f %%",
-                    name, queries, successAt10, mrrAt10, found, 100 * empty);
+            return String.format("  %-45s %5d queries   success@10 %.3f   MRR@10 %.3f   found %.3f%s",
+                    name, queries, successAt10, mrrAt10, found, empty == null ? "" : String.format("   empty %.1f %%",
+                            100 * empty));
         }
     }
 
@@ -91,10 +113,15 @@ final class KnownItemBenchmark {
             qualities.add(quality(set, queries));
             bench.measure("get_task_context, " + set.name() + ", default budget (MCP, 1 client)", 1, queries.size(),
                     (client, i) -> mcpSearch(queries.get(i)[2], null));
+            if (semanticModel() != null) {
+                qualities.add(wordsAlone(set, queries));
+                qualities.add(meaningAlone(set, queries));
+            }
         }
         bench.printTable();
         answerSizes(rows(folder.resolve(workload.querySets().getFirst().file())).getFirst()[2]);
-        System.out.printf("Known-item search over MCP from %s, queries as written:%n", scope);
+        System.out.printf("Known-item search from %s, queries as written (over MCP; words alone: search.semantic_weight 0; "
+                + "meaning alone: the stored vectors, exactly):%n", scope);
         qualities.forEach(quality -> System.out.println(quality.row()));
         System.out.println();
     }
@@ -113,10 +140,12 @@ final class KnownItemBenchmark {
         ScopeServiceGrpc.newBlockingStub(bench.channel).createScope(CreateScopeRequest.newBuilder()
                 .setScope(scope).setDescription("Every section").addAllParents(sections).build());
         // ImportKnowledge answers the ids in the order given: corpus id n is the n-th entry imported
+        long importStart = System.nanoTime();
         bench.importEntries("the " + workload.name() + " corpus", corpus.stream().map(row -> KnowledgeEntry.newBuilder()
                 .setScope(row[2]).setContent(row[3]).setContext(row[4]).build()).iterator());
         firstId = firstId();
         bench.settle();
+        bench.awaitEmbedded(importStart);
     }
 
     /** Runs every query of {@code set} over MCP with whole answers; the measured latency is that of whole answers. */
@@ -154,18 +183,76 @@ final class KnownItemBenchmark {
                 }
             }
         }
-        double n = queries.size();
-        double inTen = 0;
-        double reciprocal = 0;
-        double found = 0;
-        double empty = 0;
-        for (int i = 0; i < ranks.length; i++) {
-            inTen += ranks[i] > 0 && ranks[i] <= 10 ? 1 : 0;
-            reciprocal += ranks[i] > 0 && ranks[i] <= 10 ? 1.0 / ranks[i] : 0;
-            found += ranks[i] > 0 ? 1 : 0;
-            empty += sizes[i] == 0 ? 1 : 0;
+        return Quality.of(set.name(), ranks, sizes);
+    }
+
+    /** The model knowledge-service searches by meaning with, or null when semantic recall is off. */
+    private EmbeddingModel semanticModel() {
+        String model = bench.stack.knowledgeService().env("SEMANTIC_MODEL", EmbeddingModel.BGE_SMALL_EN_V15.id());
+        return model.equals("none") ? null : EmbeddingModel.named(model);
+    }
+
+    /** The same queries with search.semantic_weight 0: the word ranking alone (over gRPC). */
+    private Quality wordsAlone(QuerySet set, List<String[]> queries) {
+        ConfigServiceGrpc.ConfigServiceBlockingStub config = ConfigServiceGrpc.newBlockingStub(bench.channel);
+        config.updateConfig(UpdateConfigRequest.newBuilder().setKey("search.semantic_weight").setValue("0").build());
+        try {
+            int[] ranks = new int[queries.size()];
+            for (int i = 0; i < queries.size(); i++) {
+                List<Long> ids = bench.knowledge.withDeadlineAfter(10, TimeUnit.SECONDS).getTaskContext(
+                        GetTaskContextRequest.newBuilder().setScope(scope).addQueries(queries.get(i)[2]).build())
+                        .getEntriesList().stream().map(TaskContextEntry::getId).toList();
+                ranks[i] = ids.indexOf(firstId + Long.parseLong(queries.get(i)[1]) - 1) + 1;
+            }
+            return Quality.of(set.name() + ", words alone", ranks, null);
+        } finally {
+            config.resetConfig(ResetConfigRequest.newBuilder().setKey("search.semantic_weight").build());
         }
-        return new Quality(set.name(), queries.size(), inTen / n, reciprocal / n, found / n, empty / n);
+    }
+
+    /**
+     * The model alone: each query's vector (embedded here, as the service embeds it) against every
+     * vector the service stored, exactly (no index), best cosine first.
+     */
+    private Quality meaningAlone(QuerySet set, List<String[]> queries) throws Exception {
+        List<Long> ids = new ArrayList<>();
+        List<byte[]> vectors = new ArrayList<>();
+        try (var connection = bench.connection(); var statement = connection.createStatement();
+             var rows = statement.executeQuery("SELECT knowledge_id, vector FROM knowledge_embedding ORDER BY knowledge_id")) {
+            while (rows.next()) {
+                ids.add(rows.getLong(1));
+                vectors.add(rows.getBytes(2));
+            }
+        }
+        int[] ranks = new int[queries.size()];
+        try (Embedder embedder = Embedder.load(semanticModel())) {
+            for (int i = 0; i < queries.size(); i++) {
+                byte[] query = embedder.quantize(embedder.query(queries.get(i)[2]));
+                long target = firstId + Long.parseLong(queries.get(i)[1]) - 1;
+                int at = ids.indexOf(target);
+                if (at < 0) {
+                    continue;
+                }
+                long targetDot = dot(query, vectors.get(at));
+                int better = 0;
+                for (int j = 0; j < vectors.size() && better < 50; j++) {
+                    long score = dot(query, vectors.get(j));
+                    if (score > targetDot || score == targetDot && ids.get(j) < target) {
+                        better++;
+                    }
+                }
+                ranks[i] = better < 50 ? better + 1 : 0;
+            }
+        }
+        return Quality.of(set.name() + ", meaning alone", ranks, null);
+    }
+
+    private static long dot(byte[] a, byte[] b) {
+        long sum = 0;
+        for (int i = 0; i < a.length; i++) {
+            sum += a[i] * b[i];
+        }
+        return sum;
     }
 
     private void answerSizes(String sample) {

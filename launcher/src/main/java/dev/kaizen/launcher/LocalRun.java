@@ -86,10 +86,18 @@ final class LocalRun {
                   PostgreSQL:              %s
                   data:                    %s (durable: fsync, synchronous_commit and full_page_writes on)
                   logs:                    %s
+                  semantic recall:         %s
                   %s
                 """, stack.mcpUrl(), stack.grpcTarget(), stack.gateway().adminPort(), stack.gateway().adminPort(),
-                stack.knowledgeService().adminPort(), stack.databaseUrl(), data, logs, authentication());
+                stack.knowledgeService().adminPort(), stack.databaseUrl(), data, logs, semanticRecall(), authentication());
         stopped.await();
+    }
+
+    /** Which model knowledge-service searches by meaning with (SEMANTIC_MODEL), or that it does not. */
+    private static String semanticRecall() {
+        String model = env("SEMANTIC_MODEL", "bge-small-en-v1.5");
+        return model.equals("none") ? "off (SEMANTIC_MODEL=none): search is by words alone"
+                : "on (" + model + ", in knowledge-service; new entries are embedded in the background)";
     }
 
     /** Whether the services check who calls: they read AUTH_TOKENS and AUTH_OAUTH_ISSUER from this environment. */

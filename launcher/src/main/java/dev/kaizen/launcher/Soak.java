@@ -53,7 +53,7 @@ final class Soak {
     static void run(List<String> args, Path workloads, Path work) throws Exception {
         int minutes = args.isEmpty() ? 10 : Integer.parseInt(args.getFirst());
         // the limits of k8s/*-deployment.yaml: the JVMs size heap and collector from them
-        try (Benchmark bench = new Benchmark(work.resolve("soak"), CLIENTS, Map.of("JAVA_TOOL_OPTIONS", "-XX:MaxRAM=1g"),
+        try (Benchmark bench = new Benchmark(work.resolve("soak"), CLIENTS, Map.of("JAVA_TOOL_OPTIONS", "-XX:MaxRAM=1536m"),
                 Map.of("JAVA_TOOL_OPTIONS", "-XX:MaxRAM=768m"))) {
             new Soak(bench, Workload.load(workloads, work.resolve("synthetic"), 100_000), Duration.ofMinutes(minutes)).run();
         }

@@ -162,6 +162,36 @@ public final class ServiceProcess implements AutoCloseable {
         }
     }
 
+    /** The setting {@code name} of this process's environment, or {@code otherwise} when it has none. */
+    public String env(String name, String otherwise) {
+        return env.getOrDefault(name, System.getenv().getOrDefault(name, otherwise));
+    }
+
+    /**
+     * The value of the Prometheus metric {@code name} (the sum over its series) at /observe/metrics,
+     * or -1 when the service does not expose it.
+     */
+    public double metric(String name) {
+        try {
+            String text = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/observe/metrics"))
+                    .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).body();
+            double sum = 0;
+            boolean found = false;
+            for (String line : text.split("\n")) {
+                if (line.startsWith(name + " ") || line.startsWith(name + "{")) {
+                    sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+                    found = true;
+                }
+            }
+            return found ? sum : -1;
+        } catch (IOException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+
     /** Waits until readiness answers 200; fails with the end of the log when the process exits or a minute passes. */
     public ServiceProcess awaitReady() {
         Instant deadline = Instant.now().plusSeconds(60);
