@@ -35,7 +35,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class DashboardMetricsTest {
     private static final Path FOLDER = ServiceProcess.REPOSITORY.resolve("k8s/optional/observability");
     /** A metric name in PromQL: a word of the kaizen_ family or the JVM's, where a name may stand. */
-    private static final Pattern NAME = Pattern.compile("\\b((?:kaizen|jvm|process|system|base|vendor|hikaricp)_[a-zA-Z0-9_]+)\\b");
+    private static final Pattern NAME = Pattern.compile("\\b((?:kaizen|jvm|process|memory|thread|gc|cpu|classloader)_[a-zA-Z0-9_]+)\\b");
     private static final Pattern EXPOSED = Pattern.compile("(?m)^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\\{|\\s)");
     private static Stack stack;
     private static Set<String> exposed;
