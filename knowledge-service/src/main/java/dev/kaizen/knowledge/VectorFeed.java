@@ -18,11 +18,11 @@ import io.helidon.dbclient.DbRow;
  * then follows {@code knowledge_vector_change} every {@code interval}, re-reading each changed
  * entry (its vector and scope, or that it is gone).
  * <p>
- * No change is missed: the feed is read by transaction id, up to (not including) the oldest
- * transaction still running ({@code pg_snapshot_xmin}), so every change read belongs to a finished
- * transaction, and the next read starts where this one stopped. The load takes that horizon before
- * it reads the vectors, so a change that commits during the load is applied again after it
- * (applying a change twice does no harm). Feed rows older than an hour are pruned; a replica that
+ * No change is missed: each read takes the changes of every transaction from the horizon on (the
+ * oldest transaction that was running at the last read, {@code pg_snapshot_xmin}), skipping those
+ * it applied already; a transaction still running then is read once it has committed. The load takes
+ * the horizon before it reads the vectors, so a change that commits during the load is applied again
+ * after it (applying a change twice does no harm). Feed rows older than an hour are pruned; a replica that
  * could not read the feed for half of that loads everything again.
  */
 final class VectorFeed implements AutoCloseable {
@@ -44,6 +44,8 @@ final class VectorFeed implements AutoCloseable {
     private volatile State state = State.LOADING;
     private volatile Duration loadTime;
     private String horizon;
+    /** Transactions at or above the horizon whose changes were applied already. */
+    private final java.util.Set<Long> applied = new java.util.HashSet<>();
     private Instant lastRead = Instant.MIN;
     private Instant lastPruned = Instant.MIN;
 
@@ -120,6 +122,7 @@ final class VectorFeed implements AutoCloseable {
         }
         index.refresh();
         horizon = from;
+        applied.clear();
         lastRead = Instant.now();
         loadTime = Duration.between(start, lastRead);
         state = State.READY;
@@ -127,27 +130,46 @@ final class VectorFeed implements AutoCloseable {
                 loadTime.toMillis());
     }
 
-    /** The changes of every transaction finished since the last read, applied. */
+    /**
+     * The changes committed since the last read, applied. Every transaction older than the horizon
+     * taken before the read has finished, so its changes are visible to the read; younger ones are
+     * read again next time (those already applied are skipped by their transaction id), so a
+     * transaction that commits late is never missed, and one that commits early is not held back.
+     */
     private void readChanges() {
         String to = currentHorizon();
-        List<DbRow> changed = database.inTransaction(tx -> Sql.rows(tx, """
-                SELECT c.id, k.scope_id, e.vector
-                FROM (SELECT DISTINCT knowledge_id AS id FROM knowledge_vector_change
-                      WHERE tx >= ?::xid8 AND tx < ?::xid8) c
-                LEFT JOIN knowledge k ON k.id = c.id
-                LEFT JOIN knowledge_embedding e ON e.knowledge_id = c.id AND e.model = ?""", horizon, to, model));
-        for (DbRow row : changed) {
-            long id = Sql.number(row, "id");
-            Object vector = Sql.value(row, "vector");
-            if (vector == null || Sql.value(row, "scope_id") == null) {
-                index.remove(id);
-            } else {
-                index.put(id, Sql.number(row, "scope_id"), (byte[]) vector);
+        List<DbRow> rows = database.inTransaction(tx -> Sql.rows(tx, """
+                SELECT DISTINCT tx::text AS tx, knowledge_id FROM knowledge_vector_change WHERE tx >= ?::xid8""", horizon));
+        java.util.Set<Long> ids = new java.util.HashSet<>();
+        java.util.Set<Long> transactions = new java.util.HashSet<>();
+        for (DbRow row : rows) {
+            long transaction = Long.parseLong(Sql.string(row, "tx"));
+            if (!applied.contains(transaction)) {
+                transactions.add(transaction);
+                ids.add(Sql.number(row, "knowledge_id"));
             }
         }
-        if (!changed.isEmpty()) {
+        if (!ids.isEmpty()) {
+            List<DbRow> changed = database.inTransaction(tx -> Sql.rows(tx, """
+                    SELECT c.id, k.scope_id, e.vector
+                    FROM unnest(?::bigint[]) AS c (id)
+                    LEFT JOIN knowledge k ON k.id = c.id
+                    LEFT JOIN knowledge_embedding e ON e.knowledge_id = c.id AND e.model = ?""",
+                    ids.toArray(Long[]::new), model));
+            for (DbRow row : changed) {
+                long id = Sql.number(row, "id");
+                Object vector = Sql.value(row, "vector");
+                if (vector == null || Sql.value(row, "scope_id") == null) {
+                    index.remove(id);
+                } else {
+                    index.put(id, Sql.number(row, "scope_id"), (byte[]) vector);
+                }
+            }
             index.refresh();
         }
+        applied.addAll(transactions);
+        long oldest = Long.parseLong(to);
+        applied.removeIf(transaction -> transaction < oldest);
         horizon = to;
         lastRead = Instant.now();
         if (lastRead.isAfter(lastPruned.plus(PRUNE_EVERY))) {
