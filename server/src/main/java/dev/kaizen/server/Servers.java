@@ -67,6 +67,14 @@ public final class Servers {
         };
     }
 
+    private static boolean up(HealthCheck check) {
+        try {
+            return check.call().status() == HealthCheckResponse.Status.UP;
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
     /**
      * A web server on {@code server.host}/{@code server.port}, with {@code admin.port} serving
      * /observe/health/live, /observe/health/ready (answered by the {@code readiness} checks) and Prometheus
@@ -79,8 +87,7 @@ public final class Servers {
         for (HealthCheck check : readiness) {
             health.addCheck(check);
             // readiness as a metric too, for the not-ready alert: kaizen_ready{check} 1 or 0
-            Metrics.globalRegistry().getOrCreate(Gauge.builder("kaizen.ready",
-                            () -> check.call().status() == HealthCheckResponse.Status.UP ? 1 : 0)
+            Metrics.globalRegistry().getOrCreate(Gauge.builder("kaizen.ready", () -> up(check) ? 1 : 0)
                     .description("1 while the readiness check answers UP, else 0")
                     .tags(List.of(Tag.create("check", check.name()))));
         }
