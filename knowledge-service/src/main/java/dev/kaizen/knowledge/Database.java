@@ -8,6 +8,7 @@ import java.util.function.Function;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.kaizen.server.Tracing;
 import io.grpc.Context;
 import io.grpc.Deadline;
 import io.grpc.Status;
@@ -15,7 +16,6 @@ import io.helidon.config.Config;
 import io.helidon.dbclient.DbClient;
 import io.helidon.dbclient.DbTransaction;
 import io.helidon.dbclient.jdbc.JdbcClientBuilder;
-import dev.kaizen.server.Tracing;
 import org.postgresql.PGConnection;
 
 /**

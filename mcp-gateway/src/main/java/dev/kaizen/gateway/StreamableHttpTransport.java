@@ -199,7 +199,7 @@ final class StreamableHttpTransport implements McpStatelessServerTransport, Http
                         } catch (RuntimeException e) {
                             return JsonRpcErrors.internal(call, e);
                         }
-                    }, response1 -> response1.error() != null);
+                    }, answered -> answered.error() != null);
             caller.missingScope().ifPresent(scope -> response.status(Status.FORBIDDEN_403)
                     .header(HeaderNames.WWW_AUTHENTICATE, ProtectedResource.challenge(identity.oauth(), "insufficient_scope",
                             "This call needs the scope " + scope + ".", scope)));

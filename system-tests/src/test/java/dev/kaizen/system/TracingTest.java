@@ -108,6 +108,36 @@ class TracingTest {
     }
 
     @Test
+    void overStdioTheTraceparentInParamsMetaContinuesTheCallersTrace() throws Exception {
+        List<String> jvm = new java.util.ArrayList<>(ServiceProcess.jvm());
+        jvm.add(ServiceProcess.REPOSITORY.resolve("mcp-gateway/target/mcp-gateway.jar").toString());
+        jvm.add("--stdio");
+        io.modelcontextprotocol.client.transport.ServerParameters process = io.modelcontextprotocol.client.transport.ServerParameters
+                .builder(jvm.getFirst()).args(jvm.subList(1, jvm.size()))
+                .addEnvVar("SERVICE_TARGET", "dns:///" + stack.grpcTarget())
+                .addEnvVar("SERVICE_TOKEN", token)
+                .addEnvVar("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint())
+                .addEnvVar("OTEL_BSP_SCHEDULE_DELAY", "50")
+                .build();
+        McpSyncClient mcp = io.modelcontextprotocol.client.McpClient.sync(new io.modelcontextprotocol.client.transport
+                        .StdioClientTransport(process, McpJsonDefaults.getMapper()))
+                .requestTimeout(Duration.ofSeconds(60)).initializationTimeout(Duration.ofSeconds(60)).build();
+        String traceId = hex(16);
+        String callerSpan = hex(8);
+        try {
+            mcp.initialize();
+            McpSchema.CallToolResult result = mcp.callTool(McpSchema.CallToolRequest.builder("get_task_context")
+                    .arguments(Map.of("queries", List.of(QUERY_WORD), "scope", namespace + ":default"))
+                    .meta(Map.of("traceparent", "00-" + traceId + "-" + callerSpan + "-01"))
+                    .build());
+            assertFalse(result.isError(), Mcp.text(result));
+            checkSearchTrace(receiver.trace(traceId, completeSearch(), Duration.ofSeconds(20)), callerSpan);
+        } finally {
+            mcp.closeGracefully();
+        }
+    }
+
+    @Test
     void aRefusedCallIsTracedWithItsOutcome() throws Exception {
         String traceId = hex(16);
         McpSyncClient mcp = client(Map.of("traceparent", "00-" + traceId + "-" + hex(8) + "-01"));
