@@ -48,7 +48,8 @@ import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTranspor
  *     <li>{@code synthetic [--entries N]} ({@link SyntheticBenchmark}): writes and searches of the
  *     shared workload at 1k and N entries (100,000 by default).</li>
  *     <li>{@code debian} and {@code rules} ({@link KnownItemBenchmark}): search quality and speed on real
- *     text, [--rankings FOLDER] to keep every ranked answer.</li>
+ *     text, [--rankings FOLDER] to keep every ranked answer, [--reuse] to search the corpus an earlier
+ *     run loaded and embedded (after a change to the search, not to writes or embedding).</li>
  * </ul>
  * Without arguments, all three, synthetic at 100,000 entries.
  */
@@ -77,8 +78,16 @@ final class Benchmark implements AutoCloseable {
      * {@code clients} MCP clients. Interrupted (Ctrl-C), it stops what it started.
      */
     Benchmark(Path work, int clients, Map<String, String> serviceEnv, Map<String, String> gatewayEnv) throws IOException {
+        this(work, clients, serviceEnv, gatewayEnv, false);
+    }
+
+    /** As above; with {@code reuse}, on the database an earlier run left in {@code work}, if there is one. */
+    Benchmark(Path work, int clients, Map<String, String> serviceEnv, Map<String, String> gatewayEnv, boolean reuse)
+            throws IOException {
         this.data = work.resolve("postgres");
-        deleteRecursively(data);
+        if (!reuse) {
+            deleteRecursively(data);
+        }
         this.postgres = PostgresServer.durable(data, ServiceProcess.freePort(), work.resolve("logs/postgres.log"));
         Runtime.getRuntime().addShutdownHook(stopAtExit);
         this.stack = Stack.builder("bench").postgres(postgres, "kaizen_bench").logs(work.resolve("logs"))
@@ -101,6 +110,7 @@ final class Benchmark implements AutoCloseable {
         boolean debian = args.isEmpty() || args.contains("debian") || args.contains("all");
         boolean rules = args.isEmpty() || args.contains("rules") || args.contains("all");
         Path rankings = args.contains("--rankings") ? Path.of(args.get(args.indexOf("--rankings") + 1)) : null;
+        boolean reuse = args.contains("--reuse");
         // corpora are embedded before anything is timed, so embedding may take every core meanwhile
         Map<String, String> service = System.getenv().containsKey("SEMANTIC_THREADS") ? Map.of()
                 : Map.of("SEMANTIC_THREADS", String.valueOf(Runtime.getRuntime().availableProcessors()));
@@ -111,7 +121,7 @@ final class Benchmark implements AutoCloseable {
         }
         for (KnownItemBenchmark.Workload workload : List.of(KnownItemBenchmark.DEBIAN, KnownItemBenchmark.RULES)) {
             if (workload == KnownItemBenchmark.DEBIAN ? debian : rules) {
-                try (Benchmark bench = new Benchmark(work.resolve(workload.name()), CLIENTS, service, Map.of())) {
+                try (Benchmark bench = new Benchmark(work.resolve(workload.name()), CLIENTS, service, Map.of(), reuse)) {
                     new KnownItemBenchmark(bench, workload, workloads, rankings).run();
                 }
             }
