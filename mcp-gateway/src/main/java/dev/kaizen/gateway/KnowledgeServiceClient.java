@@ -13,6 +13,7 @@ import dev.kaizen.api.v1.ConfigServiceGrpc;
 import dev.kaizen.api.v1.KnowledgeServiceGrpc;
 import dev.kaizen.api.v1.NamespaceServiceGrpc;
 import dev.kaizen.api.v1.ScopeServiceGrpc;
+import dev.kaizen.server.Tracing;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
@@ -75,11 +76,14 @@ final class KnowledgeServiceClient implements AutoCloseable {
     }
 
     private static ManagedChannel connect(String target) {
-        return ManagedChannelBuilder.forTarget(target)
+        ManagedChannelBuilder<?> builder = ManagedChannelBuilder.forTarget(target)
                 .usePlaintext()
                 .defaultServiceConfig(serviceConfig())
-                .enableRetry()
-                .build();
+                .enableRetry();
+        if (Tracing.current().enabled()) {
+            builder.intercept(new GrpcClientTracing(Tracing.current()));
+        }
+        return builder.build();
     }
 
     /** Round-robin, and retries on UNAVAILABLE for every RPC whose proto says it has no side effects. */
