@@ -91,6 +91,7 @@ final class Footprint {
             importEntries(channel, corpus.subList(5_000, corpus.size()));
             awaitEmbedded(corpus.size());
             report("with " + String.format("%,d", corpus.size()) + " entries");
+            latency(corpus);
             mixedLoad(corpus);
             report("after " + load.toMinutes() + " minutes of mixed load");
         } finally {
@@ -237,6 +238,41 @@ final class Footprint {
             client.join();
         }
         System.out.printf("  mixed load: %,d calls in %d minutes from %d MCP clients%n", calls.get(), load.toMinutes(), CLIENTS);
+    }
+
+    /**
+     * What one agent sees on the loaded run: get_task_context for the 1,000 Debian queries, then 500
+     * write_knowledge calls, one at a time over MCP (after 100 untimed calls of each).
+     */
+    private void latency(List<String[]> corpus) throws Exception {
+        List<String[]> queries = KnownItemBenchmark.rows(workload.resolve("queries.tsv"));
+        try (McpSyncClient mcp = McpClient.sync(HttpClientStreamableHttpTransport.builder("http://127.0.0.1:"
+                + ports.get("KAIZEN_MCP_PORT")).endpoint("/mcp").build()).requestTimeout(Duration.ofSeconds(30)).build()) {
+            mcp.initialize();
+            List<Long> searches = new ArrayList<>();
+            for (int i = 0; i < 100 + queries.size(); i++) {
+                long start = System.nanoTime();
+                SyntheticBenchmark.check(call(mcp, "get_task_context", Map.of("queries",
+                        List.of(queries.get(i % queries.size())[2]), "scope", "debian:all")));
+                if (i >= 100) {
+                    searches.add(System.nanoTime() - start);
+                }
+            }
+            List<Long> writes = new ArrayList<>();
+            for (int i = 0; i < 600; i++) {
+                String[] entry = corpus.get(i * 97 % corpus.size());
+                long start = System.nanoTime();
+                SyntheticBenchmark.check(call(mcp, "write_knowledge", Map.of("scope", entry[2], "content", entry[3],
+                        "context", entry[4])));
+                if (i >= 100) {
+                    writes.add(System.nanoTime() - start);
+                }
+            }
+            Stats search = Stats.of("get_task_context, Debian (MCP, 1 client)", searches, 1);
+            Stats write = Stats.of("write_knowledge (MCP, 1 client)", writes, 1);
+            System.out.printf("  latency: get_task_context p50 %.1f ms, p95 %.1f ms; write_knowledge p50 %.1f ms, p95 %.1f ms%n",
+                    search.p50Millis(), search.p95Millis(), write.p50Millis(), write.p95Millis());
+        }
     }
 
     private static McpSchema.CallToolResult call(McpSyncClient mcp, String tool, Map<String, Object> arguments) {
