@@ -179,7 +179,7 @@ fi
 
 # A JRE with every module but the development tools (about 150 MB).
 if ! podman image exists "$RUNTIME_IMAGE"; then
-  modules=$("$JAVA_HOME/bin/java" --list-modules | sed 's/@.*//' | grep -v -E '^jdk\.(compiler|javadoc|jshell|jlink|jpackage|jdeps|jartool|editpad|internal\.ed|internal\.le|internal\.opt|hotspot\.agent|jdi|jconsole|jstatd|jcmd|incubator\..*)$' | paste -sd,)
+  modules=$("$JAVA_HOME/bin/java" --list-modules | sed 's/@.*//' | grep -v -E '^jdk\.(compiler|javadoc|jshell|jlink|jpackage|jdeps|jartool|editpad|internal\.ed|internal\.le|internal\.opt|hotspot\.agent|jdi|jconsole|jstatd|jcmd)$' | paste -sd,)
   "${NICE[@]}" "$JAVA_HOME/bin/jlink" --add-modules "$modules" --strip-debug --no-man-pages --no-header-files \
     --output "$WORK/jre"
   c=$(buildah from "$DEBIAN")

@@ -15,10 +15,11 @@ public final class Launcher {
 
     public static void main(String[] args) throws Exception {
         quietLogging();
-        String command = args.length == 0 ? "run" : args[0];
+        String command = args.length == 0 ? "start" : args[0];
         try {
             switch (command) {
-                case "run" -> LocalRun.fromEnvironment().run();
+                case "start" -> LocalRun.fromEnvironment().start();
+                case "stop" -> LocalRun.fromEnvironment().stop();
                 case "export" -> {
                     List<String> rest = List.of(args).subList(1, args.length);
                     try (Transfer transfer = new Transfer(Transfer.target(), Transfer.token())) {
@@ -40,7 +41,7 @@ public final class Launcher {
                 case "soak" -> Soak.run(List.of(args).subList(1, args.length), Path.of("launcher/bench-workload"),
                         Path.of("launcher/target/bench"));
                 default -> {
-                    System.err.println("usage: kaizen run | export [--namespace N] | import FILE | bench [synthetic "
+                    System.err.println("usage: kaizen start | stop | export [--namespace N] | import FILE | bench [synthetic "
                             + "[--entries N] | debian | rules] [--rankings FOLDER] | soak [minutes] | token PRINCIPAL SCOPE...");
                     System.exit(2);
                 }

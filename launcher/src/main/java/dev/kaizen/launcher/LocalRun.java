@@ -9,7 +9,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CountDownLatch;
 
 import dev.kaizen.stack.PostgresServer;
 import dev.kaizen.stack.Stack;
@@ -17,11 +16,13 @@ import dev.kaizen.stack.Stack;
 /**
  * {@code ./kaizen run}: a durable embedded PostgreSQL 17 whose data stays in the data folder
  * between runs, then knowledge-service and mcp-gateway, each in its own process from its packaged
- * jar exactly as deployed, until Ctrl-C stops them in reverse order. Settings come from KAIZEN_*
+ * jar exactly as deployed ({@link #start}), until Ctrl-C stops them in reverse order ({@link #stop}). Settings come from KAIZEN_*
  * environment variables; problems a person can fix are one sentence ({@link CannotStart}).
  */
 final class LocalRun {
     static final String DATABASE = "kaizen";
+    /** Beside the data folder while a run is up: the process ids of knowledge-service, mcp-gateway, PostgreSQL. */
+    static final String PIDS = "run.pids";
     /**
      * PostgreSQL sized for a laptop beside an IDE (fsync, synchronous_commit and full_page_writes stay
      * on): what the operating system caches serves reads beyond the shared buffers.
@@ -30,11 +31,14 @@ final class LocalRun {
     /**
      * The services' JVMs sized for what they hold on a laptop (the images size theirs from the
      * container's memory instead): the serial collector, which suits heaps this small, heaps capped
-     * well above what 60,000 entries need, and a class-data archive per service (made by the first
-     * run, mapped by the next, which start faster).
+     * well above what 60,000 entries need (32 MiB live in knowledge-service after ten minutes of mixed
+     * load) with a small young generation and a heap that gives back what it does not use, and a
+     * class-data archive per service (made by the first run, mapped by the next, which start faster).
      */
-    static final String KNOWLEDGE_SERVICE_JVM = "-XX:+UseSerialGC -Xms32m -Xmx256m -XX:ReservedCodeCacheSize=64m";
-    static final String GATEWAY_JVM = "-XX:+UseSerialGC -Xms16m -Xmx128m -XX:ReservedCodeCacheSize=48m";
+    static final String KNOWLEDGE_SERVICE_JVM = "-XX:+UseSerialGC -Xms32m -Xmx160m -Xmn12m -XX:MinHeapFreeRatio=15 "
+            + "-XX:MaxHeapFreeRatio=40 -XX:ReservedCodeCacheSize=64m";
+    static final String GATEWAY_JVM = "-XX:+UseSerialGC -Xms16m -Xmx96m -Xmn6m -XX:MinHeapFreeRatio=15 "
+            + "-XX:MaxHeapFreeRatio=40 -XX:ReservedCodeCacheSize=48m";
 
     private final Path data;
     private final Path logs;
@@ -60,7 +64,12 @@ final class LocalRun {
         return new LocalRun(Path.of(env("KAIZEN_DATA_DIR", System.getProperty("user.home") + "/.kaizen/postgres")), ports);
     }
 
-    void run() throws InterruptedException {
+    /**
+     * Starts PostgreSQL and both services, prints where they listen, notes their process ids in
+     * {@link #PIDS} beside the data folder, and returns: the processes run on without this JVM, and
+     * {@code ./kaizen run} (a shell, a few MiB) waits on them until Ctrl-C, then calls {@link #stop}.
+     */
+    void start() throws IOException {
         checkPorts();
         checkDataFolder();
         System.out.println("Starting Kaizen: PostgreSQL 17 with its data in " + data + ", then knowledge-service and "
@@ -83,15 +92,8 @@ final class LocalRun {
             throw new CannotStart("a service did not start (" + e.getMessage().lines().findFirst().orElse("") + "); its log "
                     + "is in " + logs + ".");
         }
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            System.out.println("Stopping Kaizen ...");
-            stack.close();
-            postgres.close();
-            System.out.println("Stopped.");
-            stopped.countDown();
-        }, "kaizen-stop"));
-
+        Files.writeString(data.resolveSibling(PIDS), stack.knowledgeService().process().pid() + " "
+                + stack.gateway().process().pid() + " " + postmaster().orElseThrow().pid() + "\n");
         System.out.printf("""
 
                 Kaizen is running. Ctrl-C stops it.
@@ -106,7 +108,51 @@ final class LocalRun {
                   %s
                 """, stack.mcpUrl(), stack.grpcTarget(), stack.gateway().adminPort(), stack.gateway().adminPort(),
                 stack.knowledgeService().adminPort(), stack.databaseUrl(), data, logs, semanticRecall(), authentication());
-        stopped.await();
+    }
+
+    /**
+     * Stops what {@link #start} started, in reverse order: the gateway and knowledge-service
+     * (SIGTERM: calls in flight finish), then PostgreSQL (SIGTERM: a smart shutdown, with a
+     * checkpoint).
+     */
+    void stop() throws IOException {
+        Path pids = data.resolveSibling(PIDS);
+        if (!Files.isRegularFile(pids)) {
+            return;
+        }
+        System.out.println("Stopping Kaizen ...");
+        List<ProcessHandle> processes = new java.util.ArrayList<>();
+        for (String pid : Files.readString(pids).strip().split("\\s+")) {
+            ProcessHandle.of(Long.parseLong(pid)).ifPresent(processes::add);
+        }
+        // the gateway first, then knowledge-service, then PostgreSQL: each after the one before has gone
+        for (int i : new int[] {1, 0, 2}) {
+            if (i < processes.size()) {
+                ProcessHandle process = processes.get(i);
+                process.destroy();
+                try {
+                    process.onExit().get(60, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                    process.destroyForcibly();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+        Files.deleteIfExists(pids);
+        System.out.println("Stopped.");
+    }
+
+    /** The PostgreSQL server running on the data folder, from its pid file. */
+    private Optional<ProcessHandle> postmaster() {
+        try {
+            Path lock = data.resolve("postmaster.pid");
+            return Files.isRegularFile(lock) ? ProcessHandle.of(Long.parseLong(Files.readAllLines(lock).getFirst().strip()))
+                    : Optional.empty();
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
     }
 
     /** The JVM flags of a class-data archive for {@code service}, kept beside the data folder. */
@@ -156,15 +202,7 @@ final class LocalRun {
      * folder; it is stopped here, so the data folder can be opened again.
      */
     private void stopLeftoverPostgres() {
-        Path lock = data.resolve("postmaster.pid");
-        Optional<ProcessHandle> leftover;
-        try {
-            leftover = Files.isRegularFile(lock) ? ProcessHandle.of(Long.parseLong(Files.readAllLines(lock).getFirst().strip()))
-                    : Optional.empty();
-        } catch (IOException | RuntimeException e) {
-            return;
-        }
-        leftover.filter(process -> process.info().command().map(command -> command.endsWith("postgres")).orElse(false))
+        postmaster().filter(process -> process.info().command().map(command -> command.endsWith("postgres")).orElse(false))
                 .ifPresent(postmaster -> {
                     System.out.println("A PostgreSQL of an earlier run still uses " + data + " (pid " + postmaster.pid()
                             + "); stopping it first.");

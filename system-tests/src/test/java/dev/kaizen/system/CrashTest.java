@@ -100,7 +100,7 @@ class CrashTest {
                     + " MCP clients before the SIGKILL; all of them found after the restart");
         } finally {
             again.destroy();
-            assertEquals(143, again.waitFor(), "the second run stops on SIGTERM, through its shutdown hook");
+            assertEquals(143, again.waitFor(), "the second run stops on SIGTERM, stopping what it started");
         }
     }
 
@@ -121,13 +121,15 @@ class CrashTest {
 
     /** SIGKILL at once for the run, both services and PostgreSQL with every backend. */
     private static void killEverything(Process run, Path data) throws IOException {
-        long postmaster = Long.parseLong(Files.readAllLines(data.resolve("postmaster.pid")).getFirst().strip());
         List<ProcessHandle> victims = new ArrayList<>();
         run.toHandle().descendants().forEach(victims::add);
-        ProcessHandle.of(postmaster).ifPresent(process -> {
-            victims.add(process);
-            process.descendants().forEach(victims::add);
-        });
+        // the services and PostgreSQL run on after the launcher that started them: run.pids names them
+        for (String pid : Files.readString(data.resolveSibling("run.pids")).strip().split("\\s+")) {
+            ProcessHandle.of(Long.parseLong(pid)).ifPresent(process -> {
+                victims.add(process);
+                process.descendants().forEach(victims::add);
+            });
+        }
         victims.add(run.toHandle());
         victims.forEach(ProcessHandle::destroyForcibly);
         for (ProcessHandle victim : victims) {
@@ -135,11 +137,9 @@ class CrashTest {
         }
     }
 
-    /** {@code ./kaizen run}'s launcher, waited for until the gateway is ready. */
+    /** {@code ./kaizen run}, waited for until the gateway is ready. */
     private Process run(Map<String, String> env, String name) throws IOException {
-        List<String> command = new ArrayList<>(ServiceProcess.jvm());
-        command.add(ServiceProcess.REPOSITORY.resolve("launcher/target/kaizen-launcher.jar").toString());
-        command.add("run");
+        List<String> command = List.of(ServiceProcess.REPOSITORY.resolve("kaizen").toString(), "run");
         Path log = home.resolve(name + "-run.log");
         ProcessBuilder builder = new ProcessBuilder(command).directory(ServiceProcess.REPOSITORY.toFile())
                 .redirectErrorStream(true).redirectOutput(log.toFile());
