@@ -6,6 +6,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
+import dev.kaizen.api.ErrorDetails;
 import io.grpc.Context;
 import io.grpc.Contexts;
 import io.grpc.Deadline;
@@ -70,9 +71,9 @@ final class CallLimits implements ServerInterceptor {
                 }
                 if (!turn) {
                     context.cancel(null);
-                    call.close(Status.RESOURCE_EXHAUSTED.withDescription(Failures.wire("knowledge-service is busy: "
-                            + concurrent + " calls are being served and this one waited its turn for "
-                            + queueWait.toMillis() + " ms; retry in about a second.")), new Metadata());
+                    Failures.close(call, ErrorDetails.refusal(Status.Code.RESOURCE_EXHAUSTED, ErrorDetails.Reason.BUSY,
+                            "knowledge-service is busy: " + concurrent + " calls are being served and this one waited "
+                            + "its turn for " + queueWait.toMillis() + " ms; retry in about a second."));
                     return;
                 }
                 try {

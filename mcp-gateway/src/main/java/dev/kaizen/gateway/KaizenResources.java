@@ -122,7 +122,7 @@ final class KaizenResources {
             throw McpError.builder(status.getCode() == Status.Code.NOT_FOUND ? RESOURCE_NOT_FOUND
                             : status.getCode() == Status.Code.INVALID_ARGUMENT ? McpSchema.ErrorCodes.INVALID_PARAMS
                             : McpSchema.ErrorCodes.INTERNAL_ERROR)
-                    .message(ToolCalls.message(status, "resources/read")).build();
+                    .message(ToolCalls.message(e, "resources/read")).build();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -8,6 +8,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
+import dev.kaizen.api.Headers;
 import dev.kaizen.api.v1.AuditServiceGrpc;
 import dev.kaizen.api.v1.ConfigServiceGrpc;
 import dev.kaizen.api.v1.KnowledgeServiceGrpc;
@@ -44,8 +45,6 @@ final class KnowledgeServiceClient implements AutoCloseable {
     static final int TIMEOUTS_BEFORE_CHECK = 3;
     private static final System.Logger LOG = System.getLogger(KnowledgeServiceClient.class.getName());
     private static final Duration HEALTH_DEADLINE = Duration.ofSeconds(2);
-
-    private static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
 
     private final String target;
     private final Duration deadline;
@@ -204,7 +203,7 @@ final class KnowledgeServiceClient implements AutoCloseable {
             // an HTTP caller's own credential, forwarded: knowledge-service enforces its grants
             String credential = Caller.current().map(Caller::authorization).orElse(ownCredential);
             if (credential != null) {
-                headers.put(AUTHORIZATION, credential);
+                headers.put(Headers.AUTHORIZATION, credential);
             }
             super.start(new ForwardingClientCallListener.SimpleForwardingClientCallListener<>(listener) {
                 @Override

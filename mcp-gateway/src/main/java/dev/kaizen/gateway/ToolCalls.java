@@ -7,7 +7,8 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
-import io.grpc.Metadata;
+import dev.kaizen.api.ErrorDetails;
+import dev.kaizen.api.Headers;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.helidon.metrics.api.Metrics;
@@ -24,9 +25,6 @@ import io.modelcontextprotocol.spec.McpSchema;
 final class ToolCalls {
     static final String UNAVAILABLE = "Knowledge service unavailable, retry later.";
     static final String BUSY = "Knowledge service is busy right now; retry in about a second.";
-    /** The trailer in which knowledge-service names the scope a PERMISSION_DENIED needs. */
-    static final Metadata.Key<String> REQUIRED_SCOPE = Metadata.Key.of("kaizen-required-scope",
-            Metadata.ASCII_STRING_MARSHALLER);
 
     private final KnowledgeServiceClient kaizen;
     private final McpJsonMapper json;
@@ -65,7 +63,7 @@ final class ToolCalls {
             if (status.getCode() == Status.Code.UNAVAILABLE) {
                 kaizen.reconnectNow();
             }
-            return error(message(status, tool.name()));
+            return error(message(failure, tool.name()));
         } catch (RuntimeException bug) {
             return error(JsonRpcErrors.internalMessage(tool.name(), bug));
         } finally {
@@ -79,13 +77,17 @@ final class ToolCalls {
         }
     }
 
-    /** The sentence a caller sees for a gRPC failure. knowledge-service's refusals already are such sentences. */
-    static String message(Status status, String tool) {
+    /**
+     * The sentence a caller sees for a gRPC failure. knowledge-service's refusals already are such
+     * sentences; what the gateway does besides goes by their {@link ErrorDetails} reason, never by the text.
+     */
+    static String message(StatusRuntimeException failure, String tool) {
+        Status status = failure.getStatus();
         return switch (status.getCode()) {
             case UNAVAILABLE -> UNAVAILABLE;
             case DEADLINE_EXCEEDED -> "Knowledge service did not answer in time, retry later.";
-            case RESOURCE_EXHAUSTED -> status.getDescription() != null && status.getDescription().contains("larger than")
-                    ? status.getDescription() : BUSY;
+            case RESOURCE_EXHAUSTED -> ErrorDetails.is(failure, ErrorDetails.Reason.REQUEST_TOO_LARGE)
+                    && status.getDescription() != null ? status.getDescription() : BUSY;
             case INVALID_ARGUMENT, NOT_FOUND, ALREADY_EXISTS, FAILED_PRECONDITION, ABORTED, OUT_OF_RANGE, INTERNAL,
                  PERMISSION_DENIED, UNAUTHENTICATED ->
                     status.getDescription() == null ? tool + " failed (" + status.getCode() + "); retry later."
@@ -100,7 +102,7 @@ final class ToolCalls {
      */
     static void noteMissingScope(StatusRuntimeException failure) {
         if (failure.getStatus().getCode() == Status.Code.PERMISSION_DENIED && failure.getTrailers() != null) {
-            String scope = failure.getTrailers().get(REQUIRED_SCOPE);
+            String scope = failure.getTrailers().get(Headers.REQUIRED_SCOPE);
             if (scope != null) {
                 Caller.current().ifPresent(caller -> caller.denied(scope));
             }
