@@ -40,12 +40,12 @@ final class KaizenResources {
 
     /** A resource template and how to read a URI of it. */
     record Template(McpSchema.ResourceTemplate template,
-                    BiFunction<KnowledgeServiceClient, String, McpSchema.ReadResourceResult> read) {
+                    BiFunction<KaizenApi, String, McpSchema.ReadResourceResult> read) {
     }
 
     /** Completions of one prompt's or template's arguments. */
     record Completion(McpSchema.CompleteReference reference,
-                      BiFunction<KnowledgeServiceClient, McpSchema.CompleteRequest, McpSchema.CompleteResult> complete) {
+                      BiFunction<KaizenApi, McpSchema.CompleteRequest, McpSchema.CompleteResult> complete) {
     }
 
     private KaizenResources() {
@@ -58,7 +58,7 @@ final class KaizenResources {
                         .description("One knowledge entry, whole: content, context, task size, scope and times, as "
                                 + "get_knowledge shows it. Search results that come as excerpts link here.")
                         .mimeType("application/json").build(),
-                        (kaizen, uri) -> {
+                        (api, uri) -> {
                             long id;
                             try {
                                 id = Rules.id("id", ENTRY_URI.extractVariableValues(uri).get("id"));
@@ -67,16 +67,16 @@ final class KaizenResources {
                                         .message("The URI names no knowledge entry (use " + ENTRY + ", e.g. "
                                                 + "kaizen://knowledge/42): " + violation.getMessage()).build();
                             }
-                            return read(uri, () -> ToolResults.entry(kaizen.knowledge().getKnowledge(
+                            return read(uri, () -> KnowledgeTools.entry(api.knowledge().getKnowledge(
                                     GetKnowledgeRequest.newBuilder().addIds(id).build()).getEntries(0)));
                         }),
                 new Template(McpSchema.ResourceTemplate.builder(SCOPE, "scope")
                         .title("Scope")
                         .description("One scope: its description, direct parents and number of entries.")
                         .mimeType("application/json").build(),
-                        (kaizen, uri) -> {
+                        (api, uri) -> {
                             String scope = SCOPE_URI.extractVariableValues(uri).get("scope");
-                            return read(uri, () -> ToolResults.scopeResource(kaizen.scopes().getScope(
+                            return read(uri, () -> ScopeTools.scopeResource(api.scopes().getScope(
                                     GetScopeRequest.newBuilder().setScope(scope == null ? "" : scope).build()).getScope()));
                         }));
     }
@@ -99,12 +99,12 @@ final class KaizenResources {
     }
 
     /** Scope names starting with what the caller typed, for an argument named scope. */
-    private static McpSchema.CompleteResult scopes(KnowledgeServiceClient kaizen, McpSchema.CompleteRequest request) {
+    private static McpSchema.CompleteResult scopes(KaizenApi api, McpSchema.CompleteRequest request) {
         if (!"scope".equals(request.argument().name())) {
             return new McpSchema.CompleteResult(new McpSchema.CompleteResult.CompleteCompletion(List.of(), 0, false));
         }
         String typed = request.argument().value() == null ? "" : request.argument().value();
-        List<String> names = kaizen.namespaces().listNamespaces(ListNamespacesRequest.newBuilder()
+        List<String> names = api.namespaces().listNamespaces(ListNamespacesRequest.newBuilder()
                         .setView(NamespaceView.NAMESPACE_VIEW_SCOPES).build()).getNamespacesList().stream()
                 .map(Namespace::getScopesList).flatMap(List::stream).map(Scope::getName)
                 .filter(name -> name.startsWith(typed)).toList();

@@ -24,12 +24,12 @@ public final class Server {
     public static final String DEFAULTS = "mcp-gateway.yaml";
     private static final System.Logger LOG = System.getLogger(Server.class.getName());
 
-    private final KnowledgeServiceClient kaizen;
+    private final KaizenApi api;
     private final McpStatelessSyncServer mcp;
     private final WebServer server;
 
-    private Server(KnowledgeServiceClient kaizen, McpStatelessSyncServer mcp, WebServer server) {
-        this.kaizen = kaizen;
+    private Server(KaizenApi api, McpStatelessSyncServer mcp, WebServer server) {
+        this.api = api;
         this.mcp = mcp;
         this.server = server;
     }
@@ -40,7 +40,7 @@ public final class Server {
     }
 
     public static Server start(Config config) {
-        KnowledgeServiceClient kaizen = client(config);
+        KaizenApi api = client(config);
         McpJsonMapper json = McpJsonDefaults.getMapper();
         Identity identity = Identity.fromConfig(config.get("auth"));
         StreamableHttpTransport transport = new StreamableHttpTransport(json,
@@ -50,10 +50,10 @@ public final class Server {
                         config.get("mcp.rate-limit.burst").asDouble().get()),
                 config.get("mcp.concurrency.limit").asInt().get(),
                 config.get("mcp.concurrency.queue-wait").as(Duration.class).get());
-        McpStatelessSyncServer mcp = McpServers.stateless(transport, json, new ToolCalls(kaizen, json), KaizenTools.all(), kaizen);
+        McpStatelessSyncServer mcp = McpServers.stateless(transport, json, new ToolCalls(api, json), KaizenTools.all(), api);
 
         WebServer webServer = Servers.webServer(config, Servers.readiness("knowledge-service",
-                        () -> HealthCheckResponse.builder().status(kaizen.serviceAnswers()).build()))
+                        () -> HealthCheckResponse.builder().status(api.serviceAnswers()).build()))
                 .maxPayloadSize(config.get("mcp.body.limit").asLong().get())
                 .routing(routing -> routing.register(transport))
                 .build()
@@ -61,11 +61,11 @@ public final class Server {
         LOG.log(System.Logger.Level.INFO, "mcp-gateway serving MCP on http://{0}:{1}{2}, health and metrics on port {3}; {4}",
                 config.get("server.host").asString().get(), String.valueOf(webServer.port()),
                 StreamableHttpTransport.ENDPOINT, String.valueOf(webServer.port(Servers.ADMIN_SOCKET)), identity);
-        return new Server(kaizen, mcp, webServer);
+        return new Server(api, mcp, webServer);
     }
 
-    static KnowledgeServiceClient client(Config config) {
-        return new KnowledgeServiceClient(config.get("service.target").asString().get(),
+    static KaizenApi client(Config config) {
+        return new KaizenApi(config.get("service.target").asString().get(),
                 config.get("service.timeout").as(Duration.class).get(),
                 config.get("service.token").asString().orElse(""));
     }
@@ -87,7 +87,7 @@ public final class Server {
     public void stop() {
         mcp.closeGracefully();
         server.stop();
-        kaizen.close();
+        api.close();
         LOG.log(System.Logger.Level.INFO, "mcp-gateway stopped");
     }
 }

@@ -26,13 +26,13 @@ final class ToolCalls {
     static final String UNAVAILABLE = "Knowledge service unavailable, retry later.";
     static final String BUSY = "Knowledge service is busy right now; retry in about a second.";
 
-    private final KnowledgeServiceClient kaizen;
+    private final KaizenApi api;
     private final McpJsonMapper json;
     /** One timer per tool and outcome, looked up in the registry once. */
     private final Map<String, Timer> timers = new ConcurrentHashMap<>();
 
-    ToolCalls(KnowledgeServiceClient kaizen, McpJsonMapper json) {
-        this.kaizen = kaizen;
+    ToolCalls(KaizenApi api, McpJsonMapper json) {
+        this.api = api;
         this.json = json;
     }
 
@@ -40,7 +40,7 @@ final class ToolCalls {
         long start = System.nanoTime();
         String outcome = "error";
         try {
-            KaizenTool.Answer answer = tool.handler().call(new Arguments(tool.name(), arguments, tool.argumentSchemas()), kaizen);
+            KaizenTool.Answer answer = tool.handler().call(new Arguments(tool.name(), arguments, tool.argumentSchemas()), api);
             outcome = "ok";
             McpSchema.CallToolResult.Builder result = McpSchema.CallToolResult.builder()
                     .structuredContent(answer.body())
@@ -61,7 +61,7 @@ final class ToolCalls {
             };
             noteMissingScope(failure);
             if (status.getCode() == Status.Code.UNAVAILABLE) {
-                kaizen.reconnectNow();
+                api.reconnectNow();
             }
             return error(message(failure, tool.name()));
         } catch (RuntimeException bug) {

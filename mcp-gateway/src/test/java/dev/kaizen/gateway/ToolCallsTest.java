@@ -26,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * used). Runs in milliseconds.
  */
 class ToolCallsTest {
-    private static final KnowledgeServiceClient NOWHERE = new KnowledgeServiceClient("dns:///127.0.0.1:1",
+    private static final KaizenApi NOWHERE = new KaizenApi("dns:///127.0.0.1:1",
             Duration.ofSeconds(1), null);
     private static final ToolCalls CALLS = new ToolCalls(NOWHERE, McpJsonDefaults.getMapper());
 
@@ -38,7 +38,7 @@ class ToolCallsTest {
     /** A tool whose handler fails with {@code failure}. */
     private static KaizenTool failing(RuntimeException failure) {
         return KaizenTools.all().stream().filter(tool -> tool.name().equals("delete_knowledge")).findFirst()
-                .map(tool -> new KaizenTool(tool.definition(), (arguments, kaizen) -> {
+                .map(tool -> new KaizenTool(tool.definition(), (arguments, api) -> {
                     throw failure;
                 })).orElseThrow();
     }

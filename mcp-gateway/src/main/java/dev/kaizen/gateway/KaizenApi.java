@@ -41,9 +41,9 @@ import io.grpc.health.v1.HealthGrpc;
  * row run out of time, it asks knowledge-service's health over a new connection, and if the service
  * answers SERVING there, the new connection replaces the old one.
  */
-final class KnowledgeServiceClient implements AutoCloseable {
+final class KaizenApi implements AutoCloseable {
     static final int TIMEOUTS_BEFORE_CHECK = 3;
-    private static final System.Logger LOG = System.getLogger(KnowledgeServiceClient.class.getName());
+    private static final System.Logger LOG = System.getLogger(KaizenApi.class.getName());
     private static final Duration HEALTH_DEADLINE = Duration.ofSeconds(2);
 
     private final String target;
@@ -66,7 +66,7 @@ final class KnowledgeServiceClient implements AutoCloseable {
         }
     };
 
-    KnowledgeServiceClient(String target, Duration deadline, String token) {
+    KaizenApi(String target, Duration deadline, String token) {
         this.target = target;
         this.deadline = deadline;
         this.ownCredential = token == null || token.isBlank() ? null : "Bearer " + token.strip();
@@ -119,7 +119,7 @@ final class KnowledgeServiceClient implements AutoCloseable {
         return AuditServiceGrpc.newBlockingStub(calls).withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    ConfigServiceGrpc.ConfigServiceBlockingStub config() {
+    ConfigServiceGrpc.ConfigServiceBlockingStub settings() {
         return ConfigServiceGrpc.newBlockingStub(calls).withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
     }
 
