@@ -49,10 +49,10 @@ final class Authentication implements ServerInterceptor {
     }
 
     /**
-     * Ends the call with {@code status} once the caller has sent its request, which is read and
+     * Ends the call with {@code refusal} once the caller has sent its request, which is read and
      * dropped: Helidon 4.5.0 ends the whole HTTP/2 connection with a protocol error when request data
      * arrives on a stream it has already answered, failing every other call on that connection (the
-     * gateway's calls for all its users).
+     * gateway's calls for all its users). (Helidon workaround (helidon-patches/README.md).)
      */
     private static <Q, R> ServerCall.Listener<Q> refuseOnceSent(ServerCall<Q, R> call, StatusRuntimeException refusal) {
         call.request(Integer.MAX_VALUE);

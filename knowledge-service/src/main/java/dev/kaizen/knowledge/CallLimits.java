@@ -21,7 +21,7 @@ import io.grpc.Status;
  * Every call within its caller's deadline, and never more calls at work than the database can serve:
  * <ul>
  *     <li>The caller's {@code grpc-timeout} becomes the call's {@link Context} deadline (Helidon 4.5.0
- *     reads it nowhere), and a call the caller cancels cancels its context; {@link Database} bounds
+ *     reads it nowhere: Helidon workaround (helidon-patches/README.md)), and a call the caller cancels cancels its context; {@link Database} bounds
  *     each statement by what is left and cancels it with the context.</li>
  *     <li>At most {@code concurrent} calls run at once; a call waits for its turn at most
  *     {@code queueWait} (or what is left of its deadline), then gets RESOURCE_EXHAUSTED at once

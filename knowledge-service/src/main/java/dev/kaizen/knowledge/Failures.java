@@ -158,7 +158,7 @@ final class Failures {
      * The message as {@code grpc-message} carries it: percent-encoded, as the gRPC protocol requires
      * and clients decode (Helidon 4.5.0 writes a description as it is, so non-ASCII text reached
      * grpc-js clients broken), by grpc-java's own encoder; cut at a character boundary to fit
-     * {@link #MESSAGE_MAX_BYTES}, marked with "...".
+     * {@link #MESSAGE_MAX_BYTES}, marked with "...". (Helidon workaround (helidon-patches/README.md).)
      */
     static String wire(String message) {
         String encoded = percentEncoded(message);

@@ -32,7 +32,7 @@ import io.grpc.stub.StreamObserver;
  * <p>
  * Requests arrive as bytes and are parsed here: when Helidon 4.5.0 parses a request itself and
  * fails (broken protobuf, a string that is not UTF-8, as grpc-js sends an unpaired surrogate), it
- * logs and never answers, and the caller waits for its deadline.
+ * logs and never answers, and the caller waits for its deadline. (Helidon workaround (helidon-patches/README.md).)
  */
 final class Rpc {
     private final ServiceDescriptor api;

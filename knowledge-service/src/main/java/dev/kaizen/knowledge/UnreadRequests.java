@@ -18,7 +18,7 @@ import io.grpc.StatusRuntimeException;
  * Answers the calls whose request Helidon 4.5.0 gives up reading: a message larger than
  * {@code server.protocols.grpc.max-read-buffer-size}, or compressed with an encoding it cannot
  * decompress. Helidon then only logs and cancels the call's listener, and the caller would wait for
- * its deadline; here the call gets a status at once instead.
+ * its deadline; here the call gets a status at once instead. (Helidon workaround (helidon-patches/README.md).)
  */
 final class UnreadRequests implements ServerInterceptor {
     private static final Metadata.Key<String> ENCODING = Metadata.Key.of("grpc-encoding", Metadata.ASCII_STRING_MARSHALLER);

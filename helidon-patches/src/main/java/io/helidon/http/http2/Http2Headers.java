@@ -1,9 +1,10 @@
 /*
  * KAIZEN PATCH of Helidon 4.5.0 (tag 4.5.0, commit e63e3d63), loaded ahead of helidon-http-http2-4.5.0.jar
- * because knowledge-service's own classes come first on its class path (java -jar puts the jar before
- * its manifest Class-Path, and Maven puts target/classes first in tests). Changed: DynamicTable.add no longer loops forever on an entry larger than the table.
+ * because kaizen-helidon-patches is knowledge-service's first dependency, so it comes first on its class
+ * path (the manifest Class-Path of the packaged jar, and Maven's in tests). Changed: DynamicTable.add no longer loops forever on an entry larger than the table.
  * Everything else is Helidon's code, unchanged. Remove this file when Helidon is upgraded to a version
- * with the fix; HelidonHttp2PatchTest fails when the Helidon version changes, as a reminder.
+ * with the fix; the build fails when the Helidon version changes, as a reminder
+ * (helidon-patches/README.md).
  */
 /*
  * Copyright (c) 2022, 2026 Oracle and/or its affiliates.

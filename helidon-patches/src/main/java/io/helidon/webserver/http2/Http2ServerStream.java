@@ -1,11 +1,12 @@
 /*
  * KAIZEN PATCH of Helidon 4.5.0 (tag 4.5.0), loaded ahead of helidon-webserver-http2-4.5.0.jar
- * because knowledge-service's own classes come first on its class path (java -jar puts the jar before
- * its manifest Class-Path, and Maven puts target/classes first in tests). Changed: handle() counts back
+ * because kaizen-helidon-patches is knowledge-service's first dependency, so it comes first on its class
+ * path (the manifest Class-Path of the packaged jar, and Maven's in tests). Changed: handle() counts back
  * into the flow-control windows the frames still queued when a sub-protocol (gRPC) stream closes, so a
  * call answered before its request ended no longer shrinks the connection's window for good.
  * Everything else is Helidon's code, unchanged. Remove this file when Helidon is upgraded to a version
- * with the fix; HelidonHttp2PatchTest fails when the Helidon version changes, as a reminder.
+ * with the fix; the build fails when the Helidon version changes, as a reminder
+ * (helidon-patches/README.md).
  */
 /*
  * Copyright (c) 2022, 2026 Oracle and/or its affiliates.
