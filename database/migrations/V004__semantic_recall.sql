@@ -48,6 +48,9 @@ INSERT INTO config (key, type, value, default_value, min_value, max_value, descr
     ('search.semantic_weight', 'float', '1.0', '1.0', 0, 1,
      'How much meaning (in-process embeddings) counts next to words in search; 0 to 1. 0 turns semantic recall off: search is by words alone and new entries are not embedded.');
 
+UPDATE config SET description = 'Entries found neither by words nor by meaning at this relevance or above are left out of search results; 0 to 1. By words alone, relevance is 0.5 or more for entries holding every word of a query, and below for partial matches.'
+    WHERE key = 'search.relevance_threshold';
+
 -- A new or changed text waits to be embedded, unless semantic recall is off.
 CREATE FUNCTION embedding_outbox_enqueue() RETURNS trigger
     LANGUAGE plpgsql AS

@@ -50,7 +50,7 @@ final class TaskContextSearch {
      * question). Chosen on half of each shared workload's queries and checked on the other half
      * (README, "Semantic recall").
      */
-    static final double MEANING_WEIGHT_WITH_FULL_MATCH = 0.5;
+    static final double MEANING_WEIGHT_WITH_FULL_MATCH = 0.25;
     static final double MEANING_WEIGHT_WITHOUT_FULL_MATCH = 2.0;
 
     private static final String SEARCH = """

@@ -47,6 +47,8 @@ final class VectorIndex implements AutoCloseable {
     private static final String VECTOR = "vector";
     private static final String FOLDER_PREFIX = "kaizen-vectors-";
     private static final String LOCK_FILE = "owner.lock";
+    /** Candidates the graph search keeps per neighbour asked for (HNSW's breadth of search, "ef"). */
+    private static final int SEARCH_BREADTH = 4;
 
     /** A nearest entry and the cosine of its vector with the query's. */
     record Neighbour(long id, double cosine) {
@@ -137,7 +139,8 @@ final class VectorIndex implements AutoCloseable {
         try {
             IndexSearcher searcher = searchers.acquire();
             try {
-                TopDocs top = searcher.search(new KnnByteVectorQuery(VECTOR, query, count,
+                // the graph is searched for more candidates than asked for, so that the nearest are not missed
+                TopDocs top = searcher.search(new KnnByteVectorQuery(VECTOR, query, count * SEARCH_BREADTH,
                         LongField.newSetQuery(SCOPE, scopeIds)), count);
                 List<Neighbour> neighbours = new ArrayList<>(top.scoreDocs.length);
                 var stored = searcher.storedFields();

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -47,7 +48,8 @@ import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTranspor
  *     <li>{@code synthetic [--entries N]} ({@link SyntheticBenchmark}): writes and searches of the
  *     shared workload at 1k and N entries (100,000 by default).</li>
  *     <li>{@code debian} and {@code rules} ({@link KnownItemBenchmark}): search quality and speed on real
- *     text, [--rankings FOLDER] to keep every ranked answer.</li>
+ *     text, [--rankings FOLDER] to keep every ranked answer, [--reuse] to search the corpus an earlier
+ *     run loaded and embedded (after a change to the search, not to writes or embedding).</li>
  * </ul>
  * Without arguments, all three, synthetic at 100,000 entries.
  */
@@ -76,8 +78,16 @@ final class Benchmark implements AutoCloseable {
      * {@code clients} MCP clients. Interrupted (Ctrl-C), it stops what it started.
      */
     Benchmark(Path work, int clients, Map<String, String> serviceEnv, Map<String, String> gatewayEnv) throws IOException {
+        this(work, clients, serviceEnv, gatewayEnv, false);
+    }
+
+    /** As above; with {@code reuse}, on the database an earlier run left in {@code work}, if there is one. */
+    Benchmark(Path work, int clients, Map<String, String> serviceEnv, Map<String, String> gatewayEnv, boolean reuse)
+            throws IOException {
         this.data = work.resolve("postgres");
-        deleteRecursively(data);
+        if (!reuse) {
+            deleteRecursively(data);
+        }
         this.postgres = PostgresServer.durable(data, ServiceProcess.freePort(), work.resolve("logs/postgres.log"));
         Runtime.getRuntime().addShutdownHook(stopAtExit);
         this.stack = Stack.builder("bench").postgres(postgres, "kaizen_bench").logs(work.resolve("logs"))
@@ -100,17 +110,18 @@ final class Benchmark implements AutoCloseable {
         boolean debian = args.isEmpty() || args.contains("debian") || args.contains("all");
         boolean rules = args.isEmpty() || args.contains("rules") || args.contains("all");
         Path rankings = args.contains("--rankings") ? Path.of(args.get(args.indexOf("--rankings") + 1)) : null;
+        boolean reuse = args.contains("--reuse");
+        // corpora are embedded before anything is timed, so embedding may take every core meanwhile
+        Map<String, String> service = System.getenv().containsKey("SEMANTIC_THREADS") ? Map.of()
+                : Map.of("SEMANTIC_THREADS", String.valueOf(Runtime.getRuntime().availableProcessors()));
         if (synthetic) {
-            try (Benchmark bench = new Benchmark(work.resolve("synthetic"))) {
+            try (Benchmark bench = new Benchmark(work.resolve("synthetic"), CLIENTS, service, Map.of())) {
                 new SyntheticBenchmark(bench, Workload.load(workloads, work, entries)).run();
             }
         }
         for (KnownItemBenchmark.Workload workload : List.of(KnownItemBenchmark.DEBIAN, KnownItemBenchmark.RULES)) {
             if (workload == KnownItemBenchmark.DEBIAN ? debian : rules) {
-                // the corpus is embedded before anything is timed, so embedding may take every core meanwhile
-                Map<String, String> service = System.getenv().containsKey("SEMANTIC_THREADS") ? Map.of()
-                        : Map.of("SEMANTIC_THREADS", String.valueOf(Runtime.getRuntime().availableProcessors()));
-                try (Benchmark bench = new Benchmark(work.resolve(workload.name()), CLIENTS, service, Map.of())) {
+                try (Benchmark bench = new Benchmark(work.resolve(workload.name()), CLIENTS, service, Map.of(), reuse)) {
                     new KnownItemBenchmark(bench, workload, workloads, rankings).run();
                 }
             }
@@ -273,5 +284,76 @@ final class Benchmark implements AutoCloseable {
             stack.close();
         }
         postgres.close();
+    }
+
+    /** The resident memory of each process, in MiB, on one line. */
+    void printMemory(String when) throws IOException {
+        StringBuilder line = new StringBuilder("Memory " + when + ":");
+        memory().forEach((process, bytes) -> line.append(String.format(" %s %.0f MiB;", process, bytes / 1048576.0)));
+        System.out.println(line);
+    }
+
+    /**
+     * Starts another knowledge-service on the same database, as a new replica (or a restarted one)
+     * starts, and prints how long it takes until it is ready and until its vector index holds every
+     * vector; then stops it.
+     */
+    void newReplica() {
+        long start = System.nanoTime();
+        Map<String, String> env = new java.util.HashMap<>();
+        env.put("DB_URL", stack.databaseUrl());
+        env.put("DB_USER", postgres.user());
+        env.put("DB_PASSWORD", postgres.password());
+        try (ServiceProcess replica = ServiceProcess.start(ServiceProcess.KNOWLEDGE_SERVICE, env,
+                data.getParent().resolve("logs/knowledge-service-replica.log")).awaitReady()) {
+            double ready = (System.nanoTime() - start) / 1e9;
+            while (replica.metric("kaizen_vector_index_ready") != 1) {
+                if (replica.metric("kaizen_vector_index_ready") < 0) {
+                    System.out.printf("A new knowledge-service replica was ready in %.1f s (semantic recall off)%n", ready);
+                    return;
+                }
+                Thread.sleep(200);
+            }
+            System.out.printf("A new knowledge-service replica was ready in %.1f s and semantically ready (its vector index "
+                    + "loaded: %,.0f vectors) in %.1f s; its resident memory then: %.0f MiB%n", ready,
+                    replica.metric("kaizen_vector_index_entries"), (System.nanoTime() - start) / 1e9,
+                    kilobytes(replica.process().pid(), "status", "VmRSS:") / 1024.0);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Resident memory of each process: the services' RSS, and PostgreSQL's proportional set size
+     * summed over the postmaster and its backends (RSS would count shared buffers once per backend).
+     */
+    Map<String, Long> memory() throws IOException {
+        Map<String, Long> memory = new LinkedHashMap<>();
+        ServiceProcess service = stack.knowledgeService();
+        memory.put("knowledge-service (RSS)", kilobytes(service.process().pid(), "status", "VmRSS:") * 1024);
+        ServiceProcess gateway = stack.gateway();
+        memory.put("mcp-gateway (RSS)", kilobytes(gateway.process().pid(), "status", "VmRSS:") * 1024);
+        long postmaster = Long.parseLong(Files.readAllLines(data.resolve("postmaster.pid"))
+                .getFirst().strip());
+        List<ProcessHandle> postgres = new ArrayList<>();
+        ProcessHandle.of(postmaster).ifPresent(process -> {
+            postgres.add(process);
+            process.descendants().forEach(postgres::add);
+        });
+        long pss = 0;
+        for (ProcessHandle process : postgres) {
+            pss += kilobytes(process.pid(), "smaps_rollup", "Pss:") * 1024;
+        }
+        memory.put("PostgreSQL (PSS, " + postgres.size() + " processes)", pss);
+        return memory;
+    }
+
+    private static long kilobytes(long pid, String file, String field) {
+        try (Stream<String> lines = Files.lines(Path.of("/proc", String.valueOf(pid), file))) {
+            return lines.filter(line -> line.startsWith(field)).findFirst()
+                    .map(line -> Long.parseLong(line.substring(field.length()).strip().split("\\s+")[0])).orElse(0L);
+        } catch (IOException | RuntimeException e) {
+            return 0; // a backend that just exited
+        }
     }
 }

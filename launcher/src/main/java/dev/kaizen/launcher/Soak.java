@@ -52,8 +52,10 @@ final class Soak {
 
     static void run(List<String> args, Path workloads, Path work) throws Exception {
         int minutes = args.isEmpty() ? 10 : Integer.parseInt(args.getFirst());
-        // the limits of k8s/*-deployment.yaml: the JVMs size heap and collector from them
-        try (Benchmark bench = new Benchmark(work.resolve("soak"), CLIENTS, Map.of("JAVA_TOOL_OPTIONS", "-XX:MaxRAM=1536m"),
+        // the limits of k8s/*-deployment.yaml: the JVMs size heap and collector from them; embedding may use
+        // every core, so that the corpus is embedded before the soak begins
+        try (Benchmark bench = new Benchmark(work.resolve("soak"), CLIENTS, Map.of("JAVA_TOOL_OPTIONS", "-XX:MaxRAM=1536m",
+                "SEMANTIC_THREADS", String.valueOf(Runtime.getRuntime().availableProcessors())),
                 Map.of("JAVA_TOOL_OPTIONS", "-XX:MaxRAM=768m"))) {
             new Soak(bench, Workload.load(workloads, work.resolve("synthetic"), 100_000), Duration.ofMinutes(minutes)).run();
         }
@@ -61,8 +63,10 @@ final class Soak {
 
     private void run() throws Exception {
         bench.createWorkloadScopes();
+        long loading = System.nanoTime();
         bench.importEntries("the shared corpus", Workload.knowledge(workload.entries(), Integer.MAX_VALUE));
         bench.settle();
+        bench.awaitEmbedded(loading);
         SyntheticBenchmark.check(bench.mcp.getFirst().callTool(McpSchema.CallToolRequest.builder("create_namespace")
                 .arguments(Map.of("name", "soak", "description", "Scopes the soak's clients change")).build()));
         System.out.printf("Soak: %d MCP clients, 70%% get_task_context, 20%% write_knowledge, 10%% updates, deletes and "
@@ -77,13 +81,13 @@ final class Soak {
                 }));
             }
             Thread.sleep(WARM_UP.toMillis());
-            Map<String, Long> warm = memory();
+            Map<String, Long> warm = bench.memory();
             recording = true;
             long start = System.nanoTime();
             Thread.sleep(duration.toMillis());
             recording = false;
             double seconds = (System.nanoTime() - start) / 1e9;
-            Map<String, Long> end = memory();
+            Map<String, Long> end = bench.memory();
             running = false;
             for (Future<?> client : clients) {
                 client.get();
@@ -197,37 +201,4 @@ final class Soak {
         System.out.println("(target: 0 errors, memory growth after warm-up <= 10% per service)");
     }
 
-    /**
-     * Resident memory of each process: the services' RSS, and PostgreSQL's proportional set size
-     * summed over the postmaster and its backends (RSS would count shared buffers once per backend).
-     */
-    private Map<String, Long> memory() throws IOException {
-        Map<String, Long> memory = new LinkedHashMap<>();
-        ServiceProcess service = bench.stack.knowledgeService();
-        memory.put("knowledge-service (RSS, limit 1 GiB)", kilobytes(service.process().pid(), "status", "VmRSS:") * 1024);
-        ServiceProcess gateway = bench.stack.gateway();
-        memory.put("mcp-gateway (RSS, limit 768 MiB)", kilobytes(gateway.process().pid(), "status", "VmRSS:") * 1024);
-        long postmaster = Long.parseLong(Files.readAllLines(bench.data.resolve("postmaster.pid"))
-                .getFirst().strip());
-        List<ProcessHandle> postgres = new ArrayList<>();
-        ProcessHandle.of(postmaster).ifPresent(process -> {
-            postgres.add(process);
-            process.descendants().forEach(postgres::add);
-        });
-        long pss = 0;
-        for (ProcessHandle process : postgres) {
-            pss += kilobytes(process.pid(), "smaps_rollup", "Pss:") * 1024;
-        }
-        memory.put("PostgreSQL (PSS, " + postgres.size() + " processes)", pss);
-        return memory;
-    }
-
-    private static long kilobytes(long pid, String file, String field) {
-        try (Stream<String> lines = Files.lines(Path.of("/proc", String.valueOf(pid), file))) {
-            return lines.filter(line -> line.startsWith(field)).findFirst()
-                    .map(line -> Long.parseLong(line.substring(field.length()).strip().split("\\s+")[0])).orElse(0L);
-        } catch (IOException | RuntimeException e) {
-            return 0; // a backend that just exited
-        }
-    }
 }

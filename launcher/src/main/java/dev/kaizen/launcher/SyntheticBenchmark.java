@@ -40,7 +40,9 @@ final class SyntheticBenchmark {
     void run() throws Exception {
         bench.createWorkloadScopes();
         Iterator<Workload.Entry> corpus = workload.entries();
+        long loading = System.nanoTime();
         bench.importEntries("corpus entries 1-1,000", Workload.knowledge(corpus, 1_000));
+        bench.awaitEmbedded(loading);
         warmUp();
         List<Workload.Entry> firstHalf = workload.inserts().subList(0, 500);
         List<Workload.Entry> secondHalf = workload.inserts().subList(500, 1_000);
@@ -48,8 +50,12 @@ final class SyntheticBenchmark {
 
         Stats write1k = bench.measure("WriteKnowledge at 1k (gRPC, 1 client)", 1, firstHalf.size(),
                 (client, i) -> grpcWrite(firstHalf.get(i)));
+        loading = System.nanoTime();
         bench.importEntries("the rest of the corpus", Workload.knowledge(corpus, Integer.MAX_VALUE));
         bench.settle();
+        bench.awaitEmbedded(loading);
+        bench.printMemory("with " + size + " entries loaded");
+        bench.newReplica();
         Stats grpcWrite = bench.measure("WriteKnowledge at " + size + " (gRPC, 1 client)", 1, secondHalf.size(),
                 (client, i) -> grpcWrite(secondHalf.get(i)));
         Stats grpcSearch = bench.measure("GetTaskContext at " + size + " (gRPC, 1 client)", 1, queries.size(),
