@@ -55,6 +55,13 @@ class ConfigTest extends ServiceTest {
     }
 
     @Test
+    void theMostResultsASettingAllowsIsTheLimitTheApiPublishes() {
+        // search.max_results' range is written in the migrations, the offset rule in Rules: they must agree
+        assertEquals(dev.kaizen.api.Rules.RESULTS_MAX, service.sqlNumber(
+                "SELECT max_value FROM config WHERE key = 'search.max_results'"));
+    }
+
+    @Test
     void updateReportsOldAndNewValueAndResetRestoresTheDefault() {
         UpdateConfigResponse updated = set("search.content_weight", "0.25");
         assertEquals("0.4", updated.getOldValue());

@@ -48,6 +48,7 @@ final class KaizenApi implements AutoCloseable {
 
     private final String target;
     private final Duration deadline;
+    private final Retries retries;
     /** The gateway's own credential ("Bearer ..."), for calls made for no MCP HTTP caller (stdio); null for none. */
     private final String ownCredential;
     private final AtomicInteger timeoutsInARow = new AtomicInteger();
@@ -66,23 +67,28 @@ final class KaizenApi implements AutoCloseable {
         }
     };
 
-    KaizenApi(String target, Duration deadline, String token) {
+    /** How calls free of side effects are retried on UNAVAILABLE ({@code service.retry}). */
+    record Retries(int maxAttempts, Duration initialBackoff, Duration maxBackoff) {
+    }
+
+    KaizenApi(String target, Duration deadline, Retries retries, String token) {
         this.target = target;
         this.deadline = deadline;
+        this.retries = retries;
         this.ownCredential = token == null || token.isBlank() ? null : "Bearer " + token.strip();
         this.channel = connect(target);
     }
 
-    private static ManagedChannel connect(String target) {
+    private ManagedChannel connect(String target) {
         return ManagedChannelBuilder.forTarget(target)
                 .usePlaintext()
-                .defaultServiceConfig(serviceConfig())
+                .defaultServiceConfig(serviceConfig(retries))
                 .enableRetry()
                 .build();
     }
 
     /** Round-robin, and retries on UNAVAILABLE for every RPC whose proto says it has no side effects. */
-    private static Map<String, Object> serviceConfig() {
+    private static Map<String, Object> serviceConfig(Retries retries) {
         List<Map<String, Object>> safe = Stream.of(NamespaceServiceGrpc.getServiceDescriptor(),
                         ScopeServiceGrpc.getServiceDescriptor(), KnowledgeServiceGrpc.getServiceDescriptor(),
                         ConfigServiceGrpc.getServiceDescriptor(), AuditServiceGrpc.getServiceDescriptor(),
@@ -96,11 +102,16 @@ final class KaizenApi implements AutoCloseable {
                 "methodConfig", List.of(Map.of(
                         "name", safe,
                         "retryPolicy", Map.of(
-                                "maxAttempts", 3.0,
-                                "initialBackoff", "0.1s",
-                                "maxBackoff", "1s",
+                                "maxAttempts", (double) retries.maxAttempts(),
+                                "initialBackoff", seconds(retries.initialBackoff()),
+                                "maxBackoff", seconds(retries.maxBackoff()),
                                 "backoffMultiplier", 2.0,
                                 "retryableStatusCodes", List.of("UNAVAILABLE")))));
+    }
+
+    /** A duration as gRPC's service config writes it: seconds with a fraction, and an 's'. */
+    private static String seconds(Duration duration) {
+        return java.math.BigDecimal.valueOf(duration.toNanos(), 9).stripTrailingZeros().toPlainString() + "s";
     }
 
     NamespaceServiceGrpc.NamespaceServiceBlockingStub namespaces() {

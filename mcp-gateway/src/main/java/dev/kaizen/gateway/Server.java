@@ -65,9 +65,13 @@ public final class Server {
     }
 
     static KaizenApi client(Config config) {
+        Config retry = config.get("service.retry");
         return new KaizenApi(config.get("service.target").asString().get(),
                 config.get("service.timeout").as(Duration.class).get(),
-                config.get("service.token").asString().orElse(""));
+                new KaizenApi.Retries(retry.get("max-attempts").asInt().get(),
+                        retry.get("initial-backoff").as(Duration.class).get(),
+                        retry.get("max-backoff").as(Duration.class).get()),
+                config.get("service.token").asString().get());
     }
 
     private static List<String> list(Config config, String key) {

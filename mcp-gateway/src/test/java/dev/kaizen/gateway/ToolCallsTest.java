@@ -26,8 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * used). Runs in milliseconds.
  */
 class ToolCallsTest {
-    private static final KaizenApi NOWHERE = new KaizenApi("dns:///127.0.0.1:1",
-            Duration.ofSeconds(1), null);
+    private static final KaizenApi NOWHERE = Server.client(Server.config(Map.of("service.target", "dns:///127.0.0.1:1", "service.timeout", "PT1S")));
     private static final ToolCalls CALLS = new ToolCalls(NOWHERE, McpJsonDefaults.getMapper());
 
     @AfterAll

@@ -23,20 +23,24 @@ public final class Servers {
     /** The socket that serves health and metrics, apart from the service's API. */
     public static final String ADMIN_SOCKET = "admin";
 
+    /** The defaults of the settings both services share (auth, shutdown). */
+    public static final String SHARED_DEFAULTS = "kaizen.yaml";
+
     private Servers() {
     }
 
     /**
      * A service's configuration: {@code overrides} (for tests and tools), then environment variables
      * ({@code DB_POOL_SIZE} for {@code db.pool.size}), then system properties, then the defaults in
-     * the classpath resource {@code defaults}, the one place they are written.
+     * the classpath resource {@code defaults} and, for the settings both services share,
+     * {@value #SHARED_DEFAULTS}: the one place each default is written.
      */
     public static Config config(String defaults, Map<String, String> overrides) {
         return Config.builder()
                 .disableEnvironmentVariablesSource()
                 .disableSystemPropertiesSource()
                 .sources(List.of(() -> ConfigSources.create(overrides).build(), ConfigSources::environmentVariables,
-                        () -> ConfigSources.systemProperties().build(), () -> ConfigSources.classpath(defaults).build()))
+                        () -> ConfigSources.systemProperties().build(), () -> ConfigSources.classpath(defaults).build(), () -> ConfigSources.classpath(SHARED_DEFAULTS).build()))
                 .build();
     }
 
