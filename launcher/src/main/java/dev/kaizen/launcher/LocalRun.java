@@ -23,7 +23,7 @@ import dev.kaizen.stack.Stack;
 public final class LocalRun {
     /**
      * The ports of ./kaizen run unless KAIZEN_*_PORT says otherwise: the services' own defaults (their
-     * defaults files; DeploymentFilesTest checks these agree) and PostgreSQL's beside any installed one.
+     * defaults files; LocalRunTest checks they agree) and PostgreSQL's beside any installed one.
      */
     public static final Map<String, String> DEFAULT_PORTS = Map.of(
             "KAIZEN_MCP_PORT", "8080", "KAIZEN_MCP_ADMIN_PORT", "8081", "KAIZEN_GRPC_PORT", "9090",

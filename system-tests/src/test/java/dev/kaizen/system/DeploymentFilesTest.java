@@ -16,7 +16,6 @@ import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import dev.kaizen.launcher.LocalRun;
 import dev.kaizen.stack.ServiceProcess;
 import dev.kaizen.stack.Stack;
 import org.junit.jupiter.api.BeforeAll;
@@ -230,15 +229,6 @@ class DeploymentFilesTest {
             }
         }
         assertTrue(commented > 0, "k8s/config.env shows the defaults it does not change");
-    }
-
-    @Test
-    void theLocalRunStartsTheServicesOnTheirDefaultPorts() {
-        assertEquals(String.valueOf(defaultPort("mcp-gateway", "server.port")), LocalRun.DEFAULT_PORTS.get("KAIZEN_MCP_PORT"));
-        assertEquals(String.valueOf(defaultPort("mcp-gateway", "admin.port")), LocalRun.DEFAULT_PORTS.get("KAIZEN_MCP_ADMIN_PORT"));
-        assertEquals(String.valueOf(defaultPort("knowledge-service", "server.port")), LocalRun.DEFAULT_PORTS.get("KAIZEN_GRPC_PORT"));
-        assertEquals(String.valueOf(defaultPort("knowledge-service", "admin.port")),
-                LocalRun.DEFAULT_PORTS.get("KAIZEN_GRPC_ADMIN_PORT"));
     }
 
     @Test
