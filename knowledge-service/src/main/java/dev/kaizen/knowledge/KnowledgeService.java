@@ -217,13 +217,15 @@ final class KnowledgeService implements BindableService {
         List<String> queries = Rules.queries("queries", request.getQueriesList());
         ScopeName scope = ScopeName.parse("scope", request.getScope());
         String taskSize = TaskSizes.toDatabase(request.getTaskSize());
+        TaskContextPage page = new TaskContextPage(request.hasMaxTokens() ? Rules.maxTokens("max_tokens",
+                request.getMaxTokens()) : null, Rules.offset("offset", request.getOffset()), queries);
         Access.require(Grant.READ, scope.namespace(), "search");
         if (semantic != null) {
             // the model runs before the transaction: no connection waits for it
             semantic.prepare(queries);
         }
-        return database.inTransaction(db -> TaskContextSearch.search(db, Scopes.id(db, "scope", scope), queries, taskSize,
-                Access::mayRead, semantic));
+        return database.inTransaction(db -> TaskContextSearch.search(db, scope, queries, taskSize, page, Access::mayRead,
+                semantic));
     }
 
     private void exportKnowledge(ExportKnowledgeRequest request, Consumer<ExportKnowledgeResponse> responses) {

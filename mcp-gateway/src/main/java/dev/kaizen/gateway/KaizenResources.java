@@ -8,6 +8,7 @@ import java.util.function.BiFunction;
 
 import dev.kaizen.api.RuleViolation;
 import dev.kaizen.api.Rules;
+import dev.kaizen.api.SearchResultJson;
 import dev.kaizen.api.v1.GetKnowledgeRequest;
 import dev.kaizen.api.v1.GetScopeRequest;
 import dev.kaizen.api.v1.ListNamespacesRequest;
@@ -91,7 +92,7 @@ final class KaizenResources {
     /** A link to read an entry whole, for a search result that came as an excerpt. */
     static McpSchema.ResourceLink entryLink(String id) {
         return McpSchema.ResourceLink.builder()
-                .uri(TaskContextAnswer.ENTRY_URI + id)
+                .uri(SearchResultJson.ENTRY_URI + id)
                 .name("knowledge entry " + id)
                 .mimeType("application/json")
                 .description("The whole entry; the search answer has an excerpt.")

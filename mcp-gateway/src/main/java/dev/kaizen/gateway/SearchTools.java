@@ -1,13 +1,15 @@
 package dev.kaizen.gateway;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 import dev.kaizen.api.Rules;
+import dev.kaizen.api.SearchResultJson;
 import dev.kaizen.api.v1.GetTaskContextRequest;
 import dev.kaizen.api.v1.GetTaskContextResponse;
-import io.modelcontextprotocol.json.McpJsonDefaults;
-import io.modelcontextprotocol.json.McpJsonMapper;
+import dev.kaizen.api.v1.TaskContextEntry;
+import io.modelcontextprotocol.spec.McpSchema;
 
 import static dev.kaizen.gateway.JsonSchemas.array;
 import static dev.kaizen.gateway.JsonSchemas.integer;
@@ -21,10 +23,10 @@ import static dev.kaizen.gateway.JsonSchemas.strings;
 import static dev.kaizen.gateway.KaizenTool.Effect.READS;
 import static dev.kaizen.gateway.KaizenTool.define;
 import static dev.kaizen.gateway.ToolSchemas.ID_RESULT;
+import static dev.kaizen.gateway.ToolSchemas.map;
 
 /** The search tool: the knowledge for a task, within a context budget. */
 final class SearchTools {
-    private static final McpJsonMapper JSON = McpJsonDefaults.getMapper();
     private static final Map<String, Object> RESULT = object(
             required("id", ID_RESULT),
             required("scope", string("Canonical name of the entry's scope.")),
@@ -70,18 +72,48 @@ final class SearchTools {
                                 optional("omitted_scopes", array("Inherited scopes left out because you may not read "
                                         + "their namespace.", string("'namespace:scope'.")))))
                         .answersWithLinks((args, api) -> {
-                            List<String> queries = args.strings("queries");
+                            // knowledge-service fits the answer to the budget and reads only this page
                             GetTaskContextRequest.Builder request = GetTaskContextRequest.newBuilder()
-                                    .addAllQueries(queries).setScope(args.string("scope"));
+                                    .addAllQueries(args.strings("queries")).setScope(args.string("scope"))
+                                    .setMaxTokens(args.integer("max_tokens", Rules.MAX_TOKENS_DEFAULT,
+                                            value -> Rules.maxTokens("max_tokens", value)))
+                                    .setOffset(args.integer("offset", 0, value -> Rules.offset("offset", value)));
                             args.taskSize("task_size").ifPresent(request::setTaskSize);
-                            int maxTokens = args.integer("max_tokens", Rules.MAX_TOKENS_DEFAULT,
-                                    value -> Rules.maxTokens("max_tokens", value));
-                            int offset = args.integer("offset", 0, value -> Rules.offset("offset", value));
-                            GetTaskContextResponse found = api.knowledge().getTaskContext(request.build());
-                            TaskContextAnswer answer = TaskContextAnswer.fit(found.getEntriesList(), queries, maxTokens,
-                                    offset, JSON).omitting(found.getOmittedScopesList());
-                            return new KaizenTool.Answer(answer.body(), answer.excerpted().stream()
-                                    .map(KaizenResources::entryLink).toList());
+                            return answer(api.knowledge().getTaskContext(request.build()));
                         }));
+    }
+
+    /**
+     * The answer as {@link SearchResultJson} measured it: each entry whole or as an excerpt with its
+     * uri, a resource link beside each excerpt, and how to read on.
+     */
+    static KaizenTool.Answer answer(GetTaskContextResponse found) {
+        List<Map<String, Object>> results = new ArrayList<>();
+        List<McpSchema.ResourceLink> links = new ArrayList<>();
+        for (TaskContextEntry entry : found.getEntriesList()) {
+            Map<String, Object> result = map("id", String.valueOf(entry.getId()), "scope", entry.getScope(),
+                    "relevance", SearchResultJson.relevance(entry.getRelevance()));
+            if (entry.getExcerpt().isEmpty()) {
+                result.put("content", entry.getContent());
+            } else {
+                result.put("excerpt", entry.getExcerpt());
+                result.put("uri", SearchResultJson.ENTRY_URI + entry.getId());
+                links.add(KaizenResources.entryLink(String.valueOf(entry.getId())));
+            }
+            String match = SearchResultJson.match(entry.getMatch());
+            if (match != null) {
+                result.put("match", match);
+            }
+            results.add(result);
+        }
+        Map<String, Object> body = map("results", results, "matched", found.getMatched());
+        if (found.hasNextOffset()) {
+            body.put("more", found.getMatched() - found.getNextOffset());
+            body.put("next_offset", found.getNextOffset());
+        }
+        if (found.getOmittedScopesCount() > 0) {
+            body.put("omitted_scopes", List.copyOf(found.getOmittedScopesList()));
+        }
+        return new KaizenTool.Answer(body, links);
     }
 }
