@@ -8,6 +8,7 @@ import java.util.function.Function;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.kaizen.server.Tracing;
 import io.grpc.Context;
 import io.grpc.Deadline;
 import io.grpc.Status;
@@ -18,7 +19,8 @@ import io.helidon.dbclient.jdbc.JdbcClientBuilder;
 import org.postgresql.PGConnection;
 
 /**
- * knowledge-service's only way to PostgreSQL: a HikariCP pool behind Helidon's JDBC DbClient.
+ * knowledge-service's only way to PostgreSQL: a HikariCP pool behind Helidon's JDBC DbClient, and
+ * optionally a read replica for searches and reads by id ({@link #read}).
  * Configured from the {@code db} config node (see knowledge-service.yaml).
  */
 final class Database implements AutoCloseable {
@@ -30,11 +32,19 @@ final class Database implements AutoCloseable {
     private final HikariDataSource dataSource;
     private final DbClient client;
     private final Duration statementCeiling;
+    /** Where reads may go instead of the primary; null without {@code db.read.url}. */
+    private ReadReplica replica;
 
-    private Database(HikariDataSource dataSource, Duration statementCeiling) {
+    private Database(HikariDataSource dataSource, Duration statementCeiling, String url) {
         this.dataSource = dataSource;
         this.statementCeiling = statementCeiling;
-        this.client = JdbcClientBuilder.create()
+        this.client = client(dataSource, "primary", url);
+        PoolMetrics.register(dataSource, "primary");
+    }
+
+    /** A DbClient over {@code dataSource}, with a span per statement when tracing is on. */
+    static DbClient client(HikariDataSource dataSource, String pool, String url) {
+        JdbcClientBuilder builder = JdbcClientBuilder.create()
                 .connectionPool(() -> {
                     try {
                         Connection connection = dataSource.getConnection();
@@ -43,14 +53,18 @@ final class Database implements AutoCloseable {
                     } catch (SQLException e) {
                         throw new DatabaseUnavailable(e);
                     }
-                })
-                .build();
+                });
+        if (Tracing.current().enabled()) {
+            builder.addService(new SqlTracing(Tracing.current(), pool, url));
+        }
+        return builder.build();
     }
 
     static Database connect(Config db) {
+        String url = db.get("url").asString().get();
         HikariConfig pool = new HikariConfig();
         pool.setPoolName("kaizen");
-        pool.setJdbcUrl(db.get("url").asString().get());
+        pool.setJdbcUrl(url);
         pool.setUsername(db.get("user").asString().get());
         pool.setPassword(db.get("password").asString().get());
         pool.setMaximumPoolSize(db.get("pool.size").asInt().get());
@@ -62,7 +76,37 @@ final class Database implements AutoCloseable {
         pool.setInitializationFailTimeout(-1);
         pool.addDataSourceProperty("ApplicationName", "knowledge-service");
         pool.addDataSourceProperty("tcpKeepAlive", "true");
-        return new Database(new HikariDataSource(pool), db.get("statement.timeout").as(Duration.class).get());
+        // an error's DETAIL can quote a row's values (content): keep them out of exceptions and logs
+        pool.addDataSourceProperty("logServerErrorDetail", "false");
+        Database database = new Database(new HikariDataSource(pool), db.get("statement.timeout").as(Duration.class).get(), url);
+        database.replica = ReadReplica.connect(database, db.get("read"), db);
+        return database;
+    }
+
+    /**
+     * Runs {@code work}, which only reads, like {@link #inTransaction}: on the read replica
+     * ({@code db.read.url}) once it has replayed everything committed before the call began (so a
+     * caller always reads its own writes), else on the primary. See {@link ReadReplica}.
+     */
+    <T> T read(Function<DbTransaction, T> work) {
+        ReadReplica reads = replica;
+        return reads == null ? inTransaction(work) : reads.read(work);
+    }
+
+    /**
+     * The primary's current WAL insert position: every commit acknowledged so far is at or before it,
+     * also with {@code synchronous_commit} off (where the write position can still be before a commit
+     * that was acknowledged).
+     */
+    String walPosition() {
+        try (Connection connection = dataSource.getConnection();
+             java.sql.Statement statement = connection.createStatement();
+             java.sql.ResultSet position = statement.executeQuery("SELECT pg_current_wal_insert_lsn()::text")) {
+            position.next();
+            return position.getString(1);
+        } catch (SQLException e) {
+            throw new DatabaseUnavailable(e);
+        }
     }
 
     /**
@@ -73,6 +117,11 @@ final class Database implements AutoCloseable {
      * PostgreSQL advises.
      */
     <T> T inTransaction(Function<DbTransaction, T> work) {
+        return inTransaction(client, work);
+    }
+
+    /** {@link #inTransaction(Function)} on {@code client}'s pool (the primary's or the read replica's). */
+    <T> T inTransaction(DbClient client, Function<DbTransaction, T> work) {
         Context call = Context.current();
         for (int attempt = 1; ; attempt++) {
             DbTransaction transaction = client.transaction();
@@ -147,6 +196,9 @@ final class Database implements AutoCloseable {
 
     @Override
     public void close() {
+        if (replica != null) {
+            replica.close();
+        }
         client.close();
         dataSource.close();
     }

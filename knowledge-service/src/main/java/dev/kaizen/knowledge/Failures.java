@@ -263,6 +263,11 @@ final class Failures {
         return sql != null && (SERIALIZATION_FAILURE.equals(sql.getSQLState()) || DEADLOCK.equals(sql.getSQLState()));
     }
 
+    /** Whether the failure is the database being down or unreachable (no connection, or a connection lost). */
+    static boolean isUnavailable(Throwable failure) {
+        return failure instanceof Database.DatabaseUnavailable || isConnectionFailure(sqlCause(failure));
+    }
+
     private static boolean isConnectionFailure(SQLException sql) {
         if (sql == null) {
             return false;

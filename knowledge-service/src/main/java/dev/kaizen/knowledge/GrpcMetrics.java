@@ -11,6 +11,7 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
+import dev.kaizen.server.Servers;
 import io.helidon.metrics.api.Metrics;
 import io.helidon.metrics.api.Tag;
 import io.helidon.metrics.api.Timer;
@@ -32,6 +33,8 @@ final class GrpcMetrics implements ServerInterceptor {
                 timers.computeIfAbsent(method + "/" + code, key -> Metrics.globalRegistry()
                                 .getOrCreate(Timer.builder("kaizen.grpc.server.calls")
                                         .description("gRPC calls served, by method and status code")
+                                        // histogram buckets: p95 over every replica in PromQL (histogram_quantile)
+                                        .buckets(Servers.LATENCY_BUCKETS)
                                         .tags(List.of(Tag.create("method", method), Tag.create("code", code)))))
                         .record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
                 super.close(status, trailers);

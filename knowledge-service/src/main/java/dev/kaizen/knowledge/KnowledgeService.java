@@ -163,7 +163,7 @@ final class KnowledgeService implements BindableService {
     private GetKnowledgeResponse getKnowledge(GetKnowledgeRequest request) {
         Set<Long> ids = ids("ids", request.getIdsList());
         Map<Long, KnowledgeEntry> found = new HashMap<>();
-        for (DbRow row : database.inTransaction(db -> Sql.rows(db, SELECT_ENTRIES + "WHERE k.id = ANY (?)", toArray(ids)))) {
+        for (DbRow row : database.read(db -> Sql.rows(db, SELECT_ENTRIES + "WHERE k.id = ANY (?)", toArray(ids)))) {
             if (Access.mayRead(Sql.string(row, "namespace"))) {
                 KnowledgeEntry entry = entry(row);
                 found.put(entry.getId(), entry);
@@ -224,7 +224,7 @@ final class KnowledgeService implements BindableService {
             // the model runs before the transaction: no connection waits for it
             semantic.prepare(queries);
         }
-        return database.inTransaction(db -> TaskContextSearch.search(db, scope, queries, taskSize, page, Access::mayRead,
+        return database.read(db -> TaskContextSearch.search(db, scope, queries, taskSize, page, Access::mayRead,
                 semantic));
     }
 

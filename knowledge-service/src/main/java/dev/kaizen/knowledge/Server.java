@@ -6,6 +6,7 @@ import java.util.Map;
 
 import dev.kaizen.identity.Identity;
 import dev.kaizen.server.Servers;
+import dev.kaizen.server.Tracing;
 import io.grpc.ServerServiceDefinition;
 import io.helidon.config.Config;
 import io.helidon.webserver.WebServer;
@@ -59,8 +60,11 @@ public final class Server {
                 services.stream().map(service -> service.getServiceDescriptor().getName()).toList(),
                 config.get("db.health.interval").as(Duration.class).get());
 
-        GrpcRouting.Builder grpc = GrpcRouting.builder()
-                .intercept(new GrpcMetrics())
+        GrpcRouting.Builder grpc = GrpcRouting.builder();
+        if (Tracing.current().enabled()) {
+            grpc.intercept(new GrpcTracing(Tracing.current()));
+        }
+        grpc.intercept(new GrpcMetrics())
                 // who calls, before the call takes any resource
                 .intercept(new Authentication(identity))
                 .intercept(new UnreadRequests(config.get("server.protocols.grpc.max-read-buffer-size").asInt().get()))

@@ -106,6 +106,10 @@ final class Benchmark implements AutoCloseable {
 
     static void run(List<String> args, Path workloads, Path work) throws Exception {
         int entries = args.contains("--entries") ? Integer.parseInt(args.get(args.indexOf("--entries") + 1)) : 100_000;
+        if (args.contains("footprint")) {
+            Footprint.run(args, workloads, work);
+            return;
+        }
         boolean synthetic = args.isEmpty() || args.contains("synthetic") || args.contains("all");
         boolean debian = args.isEmpty() || args.contains("debian") || args.contains("all");
         boolean rules = args.isEmpty() || args.contains("rules") || args.contains("all");
@@ -246,7 +250,7 @@ final class Benchmark implements AutoCloseable {
         System.out.println();
     }
 
-    private static void deleteRecursively(Path folder) throws IOException {
+    static void deleteRecursively(Path folder) throws IOException {
         if (Files.exists(folder)) {
             try (Stream<Path> paths = Files.walk(folder)) {
                 for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
@@ -348,7 +352,7 @@ final class Benchmark implements AutoCloseable {
         return memory;
     }
 
-    private static long kilobytes(long pid, String file, String field) {
+    static long kilobytes(long pid, String file, String field) {
         try (Stream<String> lines = Files.lines(Path.of("/proc", String.valueOf(pid), file))) {
             return lines.filter(line -> line.startsWith(field)).findFirst()
                     .map(line -> Long.parseLong(line.substring(field.length()).strip().split("\\s+")[0])).orElse(0L);

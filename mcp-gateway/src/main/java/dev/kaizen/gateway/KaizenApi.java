@@ -14,6 +14,7 @@ import dev.kaizen.api.v1.ConfigServiceGrpc;
 import dev.kaizen.api.v1.KnowledgeServiceGrpc;
 import dev.kaizen.api.v1.NamespaceServiceGrpc;
 import dev.kaizen.api.v1.ScopeServiceGrpc;
+import dev.kaizen.server.Tracing;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
@@ -80,11 +81,14 @@ final class KaizenApi implements AutoCloseable {
     }
 
     private ManagedChannel connect(String target) {
-        return ManagedChannelBuilder.forTarget(target)
+        ManagedChannelBuilder<?> builder = ManagedChannelBuilder.forTarget(target)
                 .usePlaintext()
                 .defaultServiceConfig(serviceConfig(retries))
-                .enableRetry()
-                .build();
+                .enableRetry();
+        if (Tracing.current().enabled()) {
+            builder.intercept(new GrpcClientTracing(Tracing.current()));
+        }
+        return builder.build();
     }
 
     /** Round-robin, and retries on UNAVAILABLE for every RPC whose proto says it has no side effects. */

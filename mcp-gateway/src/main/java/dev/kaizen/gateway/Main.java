@@ -3,12 +3,15 @@ package dev.kaizen.gateway;
 import java.util.List;
 import java.util.Map;
 
+import dev.kaizen.server.JsonLogFormatter;
+import dev.kaizen.server.Tracing;
 import io.helidon.config.Config;
 import io.helidon.logging.common.LogConfig;
 
 /**
  * Starts mcp-gateway from mcp-gateway.yaml, overridden by environment variables: Streamable HTTP by
- * default, or stdio with {@code --stdio}.
+ * default, or stdio with {@code --stdio}; logs as JSON lines with {@code LOG_FORMAT=json}, traces with
+ * {@code OTEL_EXPORTER_OTLP_ENDPOINT} (README: Tracing).
  */
 public final class Main {
     private Main() {
@@ -16,12 +19,21 @@ public final class Main {
 
     public static void main(String[] args) throws InterruptedException {
         LogConfig.configureRuntime();
+        JsonLogFormatter.applyFromEnvironment();
+        Tracing tracing = Tracing.start("mcp-gateway");
         Config config = Server.config(Map.of());
         if (List.of(args).contains("--stdio")) {
-            StdioGateway.run(config);
+            try {
+                StdioGateway.run(config);
+            } finally {
+                tracing.close();
+            }
             return;
         }
         Server server = Server.start(config);
-        Runtime.getRuntime().addShutdownHook(new Thread(server::stop, "mcp-gateway-shutdown"));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.stop();
+            tracing.close();
+        }, "mcp-gateway-shutdown"));
     }
 }

@@ -52,7 +52,8 @@ final class McpServers {
                 .immediateExecution(true)
                 .tools(tools.stream().map(tool -> McpStatelessServerFeatures.SyncToolSpecification.builder()
                         .tool(tool.definition())
-                        .callHandler((context, request) -> Caller.within(context, () -> calls.call(tool, request.arguments())))
+                        .callHandler((context, request) -> Caller.within(context, () -> calls.call(tool, request.arguments(),
+                                request.meta())))
                         .build()).toList())
                 .prompts(KaizenPrompts.all().stream().map(prompt -> new McpStatelessServerFeatures.SyncPromptSpecification(
                         prompt, (context, request) -> KaizenPrompts.get(request))).toList())
@@ -77,7 +78,7 @@ final class McpServers {
                 .validateToolInputs(false)
                 .tools(tools.stream().map(tool -> McpServerFeatures.SyncToolSpecification.builder()
                         .tool(tool.definition())
-                        .callHandler((exchange, request) -> calls.call(tool, request.arguments()))
+                        .callHandler((exchange, request) -> calls.call(tool, request.arguments(), request.meta()))
                         .build()).toList())
                 .prompts(KaizenPrompts.all().stream().map(prompt -> new McpServerFeatures.SyncPromptSpecification(
                         prompt, (exchange, request) -> KaizenPrompts.get(request))).toList())

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
@@ -14,6 +15,9 @@ import dev.kaizen.identity.IdentityUnavailable;
 import dev.kaizen.identity.Unauthenticated;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
+import io.helidon.metrics.api.Counter;
+import io.helidon.metrics.api.Metrics;
+import io.helidon.metrics.api.Tag;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
@@ -52,6 +56,7 @@ final class StreamableHttpTransport implements McpStatelessServerTransport, Http
     /** Requests at work at once; more wait up to queueWait, then get 503 with Retry-After. */
     private final Semaphore turns;
     private final Duration queueWait;
+    private final Map<String, Counter> refusals = new ConcurrentHashMap<>();
 
     StreamableHttpTransport(McpJsonMapper json, List<String> allowedOrigins, Identity identity, RateLimits rateLimits,
                             int concurrent, Duration queueWait) {
@@ -61,6 +66,8 @@ final class StreamableHttpTransport implements McpStatelessServerTransport, Http
         this.origins = DefaultServerTransportSecurityValidator.builder().allowedOrigins(allowedOrigins).build();
         this.identity = identity;
         this.rateLimits = rateLimits;
+        // every reason counted from the start, at 0, so that rates and alerts see a series before the first refusal
+        List.of("shed", "rate_limited", "unauthenticated", "origin").forEach(reason -> counter(reason));
     }
 
     @Override
@@ -108,6 +115,7 @@ final class StreamableHttpTransport implements McpStatelessServerTransport, Http
         try {
             origins.validate(headers(request));
         } catch (ServerTransportSecurityException e) {
+            refused("origin");
             error(response, Status.FORBIDDEN_403, INVALID_REQUEST,
                     "Origin not allowed: add it to the gateway's allowed origins (MCP_ORIGINS) to call it from that page.");
             return;
@@ -120,6 +128,7 @@ final class StreamableHttpTransport implements McpStatelessServerTransport, Http
         if (!wait.isZero()) {
             long seconds = Math.max(1, (wait.toMillis() + 999) / 1000);
             response.header(HeaderNames.RETRY_AFTER, String.valueOf(seconds));
+            refused("rate_limited");
             error(response, Status.TOO_MANY_REQUESTS_429, INTERNAL_ERROR, "Too many requests from "
                     + caller.principal().name() + ": over the per-principal rate limit; retry in " + seconds + " s.");
             return;
@@ -132,6 +141,7 @@ final class StreamableHttpTransport implements McpStatelessServerTransport, Http
             turn = false;
         }
         if (!turn) {
+            refused("shed");
             response.header(HeaderNames.RETRY_AFTER, "1");
             error(response, Status.SERVICE_UNAVAILABLE_503, INTERNAL_ERROR,
                     "The gateway is at capacity; retry in a second.");
@@ -150,6 +160,7 @@ final class StreamableHttpTransport implements McpStatelessServerTransport, Http
         try {
             return new Caller(authorization, identity.authenticate(authorization));
         } catch (Unauthenticated e) {
+            refused("unauthenticated");
             response.header(HeaderNames.WWW_AUTHENTICATE, ProtectedResource.challenge(identity.oauth(),
                     e.credentialMissing() ? null : "invalid_token", e.getMessage(), null));
             error(response, Status.UNAUTHORIZED_401, INVALID_REQUEST, e.getMessage());
@@ -181,12 +192,14 @@ final class StreamableHttpTransport implements McpStatelessServerTransport, Http
         }
         McpTransportContext context = McpTransportContext.create(Map.of(Caller.CONTEXT_KEY, caller));
         if (message instanceof McpSchema.JSONRPCRequest call) {
-            McpSchema.JSONRPCResponse answer;
-            try {
-                answer = handler.handleRequest(context, call).block();
-            } catch (RuntimeException e) {
-                answer = JsonRpcErrors.internal(call, e);
-            }
+            McpSchema.JSONRPCResponse answer = McpTracing.request(call.method(), call.params(), call.id(), "tcp",
+                    McpTracing.fromHeaders(name -> request.headers().first(HeaderNames.create(name)).orElse(null)), () -> {
+                        try {
+                            return handler.handleRequest(context, call).block();
+                        } catch (RuntimeException e) {
+                            return JsonRpcErrors.internal(call, e);
+                        }
+                    }, answered -> answered.error() != null);
             caller.missingScope().ifPresent(scope -> response.status(Status.FORBIDDEN_403)
                     .header(HeaderNames.WWW_AUTHENTICATE, ProtectedResource.challenge(identity.oauth(), "insufficient_scope",
                             "This call needs the scope " + scope + ".", scope)));
@@ -198,6 +211,18 @@ final class StreamableHttpTransport implements McpStatelessServerTransport, Http
             // notifications and responses are accepted without a body
             response.status(Status.ACCEPTED_202).send();
         }
+    }
+
+    /** Counts a request refused before it reached the MCP server: {@code kaizen_mcp_http_refused_total{reason}}. */
+    private void refused(String reason) {
+        counter(reason).increment();
+    }
+
+    private Counter counter(String reason) {
+        return refusals.computeIfAbsent(reason, key -> Metrics.globalRegistry().getOrCreate(Counter.builder("kaizen.mcp.http.refused")
+                .description("MCP HTTP requests refused before the MCP server: shed (503, at capacity), rate_limited (429), "
+                        + "unauthenticated (401), origin (403)")
+                .tags(List.of(Tag.create("reason", reason)))));
     }
 
     private static boolean acceptsJson(ServerRequest request) {

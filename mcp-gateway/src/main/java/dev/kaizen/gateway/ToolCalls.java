@@ -11,6 +11,7 @@ import dev.kaizen.api.ErrorDetails;
 import dev.kaizen.api.Headers;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import dev.kaizen.server.Servers;
 import io.helidon.metrics.api.Metrics;
 import io.helidon.metrics.api.Tag;
 import io.helidon.metrics.api.Timer;
@@ -34,6 +35,11 @@ final class ToolCalls {
     ToolCalls(KaizenApi api, McpJsonMapper json) {
         this.api = api;
         this.json = json;
+    }
+
+    /** Calls {@code tool}; {@code meta} is the request's {@code _meta} (its {@code traceparent} continues the caller's trace). */
+    McpSchema.CallToolResult call(KaizenTool tool, Map<String, Object> arguments, Map<String, Object> meta) {
+        return McpTracing.toolCall(tool.name(), meta, () -> call(tool, arguments));
     }
 
     McpSchema.CallToolResult call(KaizenTool tool, Map<String, Object> arguments) {
@@ -69,9 +75,12 @@ final class ToolCalls {
         } finally {
             String name = tool.name();
             String result = outcome;
+            McpTracing.outcome(McpTracing.namespace(name, arguments), result);
             timers.computeIfAbsent(name + "/" + result, key -> Metrics.globalRegistry()
                             .getOrCreate(Timer.builder("kaizen.mcp.tool.calls")
                                     .description("MCP tool calls by tool and outcome (ok, rejected, denied, unavailable, error)")
+                                    // histogram buckets: p95 over every replica in PromQL (histogram_quantile)
+                                    .buckets(Servers.LATENCY_BUCKETS)
                                     .tags(List.of(Tag.create("tool", name), Tag.create("outcome", result)))))
                     .record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
         }

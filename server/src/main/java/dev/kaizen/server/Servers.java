@@ -11,6 +11,9 @@ import io.helidon.config.ConfigSources;
 import io.helidon.health.HealthCheck;
 import io.helidon.health.HealthCheckResponse;
 import io.helidon.health.HealthCheckType;
+import io.helidon.metrics.api.Gauge;
+import io.helidon.metrics.api.Metrics;
+import io.helidon.metrics.api.Tag;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.observe.ObserveFeature;
@@ -20,6 +23,10 @@ import io.helidon.webserver.observe.metrics.MetricsObserver;
 
 /** How each Kaizen service reads its configuration and builds its web server: the same way, written once. */
 public final class Servers {
+    /** Latency histogram buckets of the services' timers, 5 ms to 10 s (dashboard and alerts read them). */
+    public static final Duration[] LATENCY_BUCKETS = java.util.stream.LongStream.of(5, 10, 25, 50, 100, 250, 500, 1000, 2500,
+            5000, 10000).mapToObj(Duration::ofMillis).toArray(Duration[]::new);
+
     /** The socket that serves health and metrics, apart from the service's API. */
     public static final String ADMIN_SOCKET = "admin";
 
@@ -64,6 +71,14 @@ public final class Servers {
         };
     }
 
+    private static boolean up(HealthCheck check) {
+        try {
+            return check.call().status() == HealthCheckResponse.Status.UP;
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
     /**
      * A web server on {@code server.host}/{@code server.port}, with {@code admin.port} serving
      * /observe/health/live, /observe/health/ready (answered by the {@code readiness} checks) and Prometheus
@@ -75,6 +90,10 @@ public final class Servers {
         HealthObserverConfig.Builder health = HealthObserver.builder().details(true);
         for (HealthCheck check : readiness) {
             health.addCheck(check);
+            // readiness as a metric too, for the not-ready alert: kaizen_ready{check} 1 or 0
+            Metrics.globalRegistry().getOrCreate(Gauge.builder("kaizen.ready", () -> up(check) ? 1 : 0)
+                    .description("1 while the readiness check answers UP, else 0")
+                    .tags(List.of(Tag.create("check", check.name()))));
         }
         return WebServer.builder()
                 .config(server)

@@ -135,8 +135,9 @@ class McpToolsTest {
         assertEquals(List.of(local, shared), results.stream().map(result -> result.get("id")).toList(),
                 "one list, best first; the nearer scope wins the tie");
         Map<String, Object> first = results.getFirst();
-        assertEquals(List.of("id", "scope", "relevance", "content"), List.copyOf(first.keySet()));
+        assertEquals(List.of("id", "scope", "relevance", "content", "match"), List.copyOf(first.keySet()));
         assertEquals(ns + ":checkout", first.get("scope"));
+        assertEquals("words", first.get("match"), "semantic recall is off in these tests: found by its words");
         assertEquals("Checkout recomputes the cart.", first.get("content"));
         assertTrue(((Number) first.get("relevance")).doubleValue() >= 0.5, "holds every word of the query");
         assertEquals(List.of(local), results(ok(mcp, "get_task_context", Map.of("queries", List.of(marker),
