@@ -2,19 +2,13 @@ package dev.kaizen.gateway;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 
+import dev.kaizen.server.LatencyTimers;
 import dev.kaizen.api.ErrorDetails;
 import dev.kaizen.api.Headers;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import dev.kaizen.server.Servers;
-import io.helidon.metrics.api.Metrics;
-import io.helidon.metrics.api.Tag;
-import io.helidon.metrics.api.Timer;
 import io.modelcontextprotocol.json.McpJsonMapper;
 import io.modelcontextprotocol.spec.McpSchema;
 
@@ -29,8 +23,8 @@ final class ToolCalls {
 
     private final KaizenApi api;
     private final McpJsonMapper json;
-    /** One timer per tool and outcome, looked up in the registry once. */
-    private final Map<String, Timer> timers = new ConcurrentHashMap<>();
+    private final LatencyTimers timers = new LatencyTimers("kaizen.mcp.tool.calls",
+            "MCP tool calls by tool and outcome (ok, rejected, denied, unavailable, error)", "tool", "outcome");
 
     ToolCalls(KaizenApi api, McpJsonMapper json) {
         this.api = api;
@@ -76,13 +70,7 @@ final class ToolCalls {
             String name = tool.name();
             String result = outcome;
             McpTracing.outcome(McpTracing.namespace(name, arguments), result);
-            timers.computeIfAbsent(name + "/" + result, key -> Metrics.globalRegistry()
-                            .getOrCreate(Timer.builder("kaizen.mcp.tool.calls")
-                                    .description("MCP tool calls by tool and outcome (ok, rejected, denied, unavailable, error)")
-                                    // histogram buckets: p95 over every replica in PromQL (histogram_quantile)
-                                    .buckets(Servers.LATENCY_BUCKETS)
-                                    .tags(List.of(Tag.create("tool", name), Tag.create("outcome", result)))))
-                    .record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+            timers.record(name, result, start);
         }
     }
 
