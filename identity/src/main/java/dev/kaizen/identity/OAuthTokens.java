@@ -85,7 +85,7 @@ final class OAuthTokens {
         } catch (JOSEException e) {
             throw Unauthenticated.invalid("the token's signature cannot be checked.");
         }
-        return Principal.of(claims.getSubject(), scopes(claims));
+        return Principal.of(claims.getSubject(), grantScopes(claims));
     }
 
     /**
@@ -117,7 +117,7 @@ final class OAuthTokens {
     }
 
     /** Grants come from the 'scope' claim (space-separated, RFC 9068) or an 'scp' list. */
-    private static List<String> scopes(JWTClaimsSet claims) {
+    private static List<String> grantScopes(JWTClaimsSet claims) {
         List<String> scopes = new ArrayList<>();
         Object scope = claims.getClaim("scope");
         Object scp = claims.getClaim("scp");

@@ -122,7 +122,7 @@ class IdentityTest {
         assertTrue(p.may(Grant.READ, "other") && !p.may(Grant.WRITE, "other"), "kaizen:read:* reads every namespace");
         assertTrue(p.may(Grant.READ, "global") && !p.may(Grant.WRITE, "global"));
         assertFalse(p.serverAdmin());
-        assertEquals(List.of("kaizen:read:*", "kaizen:write:acme", "kaizen:admin:web"), p.scopes());
+        assertEquals(List.of("kaizen:read:*", "kaizen:write:acme", "kaizen:admin:web"), p.grantScopes());
         Principal nobody = Principal.of("eve", List.of());
         assertTrue(nobody.may(Grant.READ, "global") && !nobody.may(Grant.READ, "acme"));
         assertTrue(Principal.of("root", List.of("kaizen:admin")).may(Grant.ADMIN, "acme"));

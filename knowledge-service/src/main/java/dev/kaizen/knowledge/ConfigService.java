@@ -17,7 +17,9 @@ import io.grpc.ServerServiceDefinition;
 import io.helidon.dbclient.DbExecute;
 
 /**
- * kaizen.v1.ConfigService: the typed runtime settings. Each setting's type and valid range are rows
+ * kaizen.v1.ConfigService: the search settings (the API and the MCP tools call them "config"; in the code
+ * they are settings, and "config" is the process configuration of the defaults files and the
+ * environment). Each setting's type and valid range are rows
  * of the {@code config} table, so one check serves every key. Changing the text search language
  * re-indexes all knowledge in the same transaction (the one change whose cost grows with the
  * knowledge base; writes block meanwhile, so no entry is left indexed in the old language).

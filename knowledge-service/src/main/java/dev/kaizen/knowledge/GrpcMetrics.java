@@ -1,7 +1,7 @@
 package dev.kaizen.knowledge;
 
 
-import dev.kaizen.server.LatencyTimers;
+import dev.kaizen.runtime.LatencyTimers;
 import io.grpc.ForwardingServerCall;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;

@@ -132,8 +132,8 @@ class AuthorizationTest {
     private static String denied(String scope, Executable call) {
         StatusRuntimeException e = assertThrows(StatusRuntimeException.class, call);
         assertEquals(Status.Code.PERMISSION_DENIED, e.getStatus().getCode(), () -> "status of: " + e.getStatus());
-        assertEquals(scope, e.getTrailers().get(dev.kaizen.api.Headers.REQUIRED_SCOPE));
-        assertEquals(java.util.Optional.of(scope), dev.kaizen.api.ErrorDetails.metadata(e, dev.kaizen.api.ErrorDetails.REQUIRED_SCOPE));
+        assertEquals(scope, e.getTrailers().get(dev.kaizen.api.Headers.REQUIRED_GRANT_SCOPE));
+        assertEquals(java.util.Optional.of(scope), dev.kaizen.api.ErrorDetails.metadata(e, dev.kaizen.api.ErrorDetails.REQUIRED_GRANT_SCOPE));
         assertTrue(dev.kaizen.api.ErrorDetails.is(e, dev.kaizen.api.ErrorDetails.Reason.GRANT_MISSING));
         assertTrue(e.getStatus().getDescription().contains(scope), e.getStatus().getDescription());
         return e.getStatus().getDescription();

@@ -131,7 +131,7 @@ class NaturalLanguageSearchTest extends ServiceTest {
     }
 
     private static void set(String key, String value) {
-        service.config().updateConfig(UpdateConfigRequest.newBuilder().setKey(key).setValue(value).build());
+        service.settings().updateConfig(UpdateConfigRequest.newBuilder().setKey(key).setValue(value).build());
     }
 
     private static List<String[]> read(String resource) throws IOException {

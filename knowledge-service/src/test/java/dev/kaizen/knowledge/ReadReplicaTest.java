@@ -56,7 +56,7 @@ class ReadReplicaTest {
     private static final Duration APPLY_DELAY = Duration.ofMillis(30);
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static StreamingStandby databases;
-    private static Server server;
+    private static KnowledgeServer server;
     private static ManagedChannel channel;
     private static final String NAMESPACE = "replicated";
 
@@ -64,7 +64,7 @@ class ReadReplicaTest {
     static void start() throws Exception {
         Path folder = Path.of("target", "read-replica-" + System.nanoTime()).toAbsolutePath();
         databases = StreamingStandby.start(folder, "kaizen", APPLY_DELAY);
-        server = Server.start(Server.config(Map.of(
+        server = KnowledgeServer.start(KnowledgeServer.config(Map.of(
                 "server.host", "127.0.0.1",
                 "server.port", "0",
                 "admin.port", "0",

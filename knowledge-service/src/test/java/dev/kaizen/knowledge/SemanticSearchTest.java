@@ -144,6 +144,6 @@ class SemanticSearchTest extends ServiceTest {
     }
 
     private static void set(String key, String value) {
-        service.config().updateConfig(UpdateConfigRequest.newBuilder().setKey(key).setValue(value).build());
+        service.settings().updateConfig(UpdateConfigRequest.newBuilder().setKey(key).setValue(value).build());
     }
 }

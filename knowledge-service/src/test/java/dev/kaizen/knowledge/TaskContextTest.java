@@ -17,11 +17,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class TaskContextTest extends ServiceTest {
 
     private static void set(String key, String value) {
-        service.config().updateConfig(UpdateConfigRequest.newBuilder().setKey(key).setValue(value).build());
+        service.settings().updateConfig(UpdateConfigRequest.newBuilder().setKey(key).setValue(value).build());
     }
 
     private static void reset(String key) {
-        service.config().resetConfig(dev.kaizen.api.v1.ResetConfigRequest.newBuilder().setKey(key).build());
+        service.settings().resetConfig(dev.kaizen.api.v1.ResetConfigRequest.newBuilder().setKey(key).build());
     }
 
     @Test

@@ -45,7 +45,7 @@ class VectorFeedTest extends ServiceTest {
         service = RunningService.start(jdbcUrl, postgres, Map.of());
         Map<String, String> db = new HashMap<>(Map.of("db.url", jdbcUrl, "db.user", postgres.user(),
                 "db.password", postgres.password()));
-        database = Database.connect(Server.config(db).get("db"));
+        database = Database.connect(KnowledgeServer.config(db).get("db"));
         try {
             folder = Files.createTempDirectory("vector-feed-test");
         } catch (java.io.IOException e) {

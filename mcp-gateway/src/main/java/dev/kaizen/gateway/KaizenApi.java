@@ -14,7 +14,7 @@ import dev.kaizen.api.v1.ConfigServiceGrpc;
 import dev.kaizen.api.v1.KnowledgeServiceGrpc;
 import dev.kaizen.api.v1.NamespaceServiceGrpc;
 import dev.kaizen.api.v1.ScopeServiceGrpc;
-import dev.kaizen.server.Tracing;
+import dev.kaizen.runtime.Tracing;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;

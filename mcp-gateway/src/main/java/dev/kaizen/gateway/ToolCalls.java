@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Map;
 
-import dev.kaizen.server.LatencyTimers;
+import dev.kaizen.runtime.LatencyTimers;
 import dev.kaizen.api.ErrorDetails;
 import dev.kaizen.api.Headers;
 import io.grpc.Status;
@@ -99,9 +99,9 @@ final class ToolCalls {
      */
     static void noteMissingScope(StatusRuntimeException failure) {
         if (failure.getStatus().getCode() == Status.Code.PERMISSION_DENIED && failure.getTrailers() != null) {
-            String scope = failure.getTrailers().get(Headers.REQUIRED_SCOPE);
-            if (scope != null) {
-                Caller.current().ifPresent(caller -> caller.denied(scope));
+            String grantScope = failure.getTrailers().get(Headers.REQUIRED_GRANT_SCOPE);
+            if (grantScope != null) {
+                Caller.current().ifPresent(caller -> caller.deniedFor(grantScope));
             }
         }
     }

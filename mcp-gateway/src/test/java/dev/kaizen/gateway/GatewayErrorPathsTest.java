@@ -36,7 +36,7 @@ class GatewayErrorPathsTest {
     @BeforeAll
     static void start() {
         McpJsonMapper json = McpJsonDefaults.getMapper();
-        api = Server.client(Server.config(Map.of("service.target", "dns:///127.0.0.1:1", "service.timeout", "PT2S")));
+        api = GatewayServer.client(GatewayServer.config(Map.of("service.target", "dns:///127.0.0.1:1", "service.timeout", "PT2S")));
         StreamableHttpTransport transport = new StreamableHttpTransport(json, List.of("http://localhost:*"),
                 Identity.off(), new RateLimits(0, 0), 4, Duration.ofMillis(100));
         mcp = McpServers.stateless(transport, json, new ToolCalls(api, json), KaizenTools.all(), api);

@@ -26,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * used). Runs in milliseconds.
  */
 class ToolCallsTest {
-    private static final KaizenApi NOWHERE = Server.client(Server.config(Map.of("service.target", "dns:///127.0.0.1:1", "service.timeout", "PT1S")));
+    private static final KaizenApi NOWHERE = GatewayServer.client(GatewayServer.config(Map.of("service.target", "dns:///127.0.0.1:1", "service.timeout", "PT1S")));
     private static final ToolCalls CALLS = new ToolCalls(NOWHERE, McpJsonDefaults.getMapper());
 
     @AfterAll
@@ -91,14 +91,14 @@ class ToolCallsTest {
     @Test
     void aMissingGrantIsNotedForTheHttpAnswer() {
         Metadata trailers = new Metadata();
-        trailers.put(Headers.REQUIRED_SCOPE, "kaizen:write:acme");
+        trailers.put(Headers.REQUIRED_GRANT_SCOPE, "kaizen:write:acme");
         StatusRuntimeException denied = Status.PERMISSION_DENIED.withDescription("Permission denied.")
                 .asRuntimeException(trailers);
         Caller caller = new Caller("Bearer x", null);
         McpSchema.CallToolResult result = Caller.within(McpTransportContext.create(Map.of(Caller.CONTEXT_KEY, caller)),
                 () -> call(denied));
         assertEquals("Permission denied.", text(result));
-        assertEquals("kaizen:write:acme", caller.missingScope().orElseThrow());
+        assertEquals("kaizen:write:acme", caller.missingGrantScope().orElseThrow());
     }
 
     @Test

@@ -26,8 +26,8 @@ import io.grpc.protobuf.StatusProto;
 public final class ErrorDetails {
     /** The ErrorInfo domain of every Kaizen reason. */
     public static final String DOMAIN = "kaizen.dev";
-    /** ErrorInfo metadata of {@link Reason#GRANT_MISSING}: the OAuth scope that would allow the call. */
-    public static final String REQUIRED_SCOPE = "required_scope";
+    /** ErrorInfo metadata of {@link Reason#GRANT_MISSING}: the grant scope (OAuth scope) that would allow the call. */
+    public static final String REQUIRED_GRANT_SCOPE = "required_grant_scope";
     /** ErrorInfo metadata of {@link Reason#INTERNAL}: the reference of the log line with the details. */
     public static final String REFERENCE = "reference";
 
@@ -47,7 +47,7 @@ public final class ErrorDetails {
         CYCLE,
         /** UNAUTHENTICATED: no valid credential. */
         CREDENTIAL_MISSING,
-        /** PERMISSION_DENIED: a grant is missing; metadata {@value #REQUIRED_SCOPE} names it. */
+        /** PERMISSION_DENIED: a grant is missing; metadata {@value #REQUIRED_GRANT_SCOPE} names it. */
         GRANT_MISSING,
         /** RESOURCE_EXHAUSTED: the request message is larger than the service reads; send less per call. */
         REQUEST_TOO_LARGE,

@@ -471,12 +471,12 @@ class DeploymentFilesTest {
         return (Integer) node;
     }
 
-    /** The service's defaults: its own file and the shared one (server/src/main/resources/kaizen.yaml). */
+    /** The service's defaults: its own file and the shared one (runtime/src/main/resources/kaizen.yaml). */
     private static Map<String, Object> defaults(String service) {
         try {
             Map<String, Object> defaults = new java.util.LinkedHashMap<>(new Yaml().load(Files.readString(
                     REPOSITORY.resolve(service).resolve("src/main/resources/" + service + ".yaml"))));
-            Map<String, Object> shared = new Yaml().load(Files.readString(REPOSITORY.resolve("server/src/main/resources/kaizen.yaml")));
+            Map<String, Object> shared = new Yaml().load(Files.readString(REPOSITORY.resolve("runtime/src/main/resources/kaizen.yaml")));
             shared.forEach((key, value) -> assertNull(defaults.put(key, value),
                     service + ".yaml and kaizen.yaml both write " + key + ": write each default once"));
             return defaults;

@@ -18,19 +18,19 @@ import org.junit.jupiter.api.Test;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class ConfigTest extends ServiceTest {
+class SettingsTest extends ServiceTest {
 
     static Map<String, ConfigEntry> list() {
-        return service.config().listConfig(ListConfigRequest.getDefaultInstance()).getEntriesList().stream()
+        return service.settings().listConfig(ListConfigRequest.getDefaultInstance()).getEntriesList().stream()
                 .collect(Collectors.toMap(ConfigEntry::getKey, entry -> entry));
     }
 
     static UpdateConfigResponse set(String key, String value) {
-        return service.config().updateConfig(UpdateConfigRequest.newBuilder().setKey(key).setValue(value).build());
+        return service.settings().updateConfig(UpdateConfigRequest.newBuilder().setKey(key).setValue(value).build());
     }
 
     static ResetConfigResponse reset(String key) {
-        return service.config().resetConfig(ResetConfigRequest.newBuilder().setKey(key).build());
+        return service.settings().resetConfig(ResetConfigRequest.newBuilder().setKey(key).build());
     }
 
     @Test
@@ -109,7 +109,7 @@ class ConfigTest extends ServiceTest {
                 search(scope, TaskSize.TASK_SIZE_UNSPECIFIED, "anything");
             }));
         } finally {
-            accepted.keySet().forEach(ConfigTest::reset);
+            accepted.keySet().forEach(SettingsTest::reset);
         }
     }
 

@@ -1,4 +1,4 @@
-package dev.kaizen.server;
+package dev.kaizen.runtime;
 
 import java.util.List;
 import java.util.Map;
@@ -11,7 +11,7 @@ import io.helidon.metrics.api.Timer;
 
 /**
  * A latency histogram by two tags (e.g. method and status code), one timer per pair of values, each
- * looked up in the registry once. Buckets are {@link Servers#LATENCY_BUCKETS}, so a p95 over every
+ * looked up in the registry once. Buckets are {@link ServiceRuntime#LATENCY_BUCKETS}, so a p95 over every
  * replica is a PromQL {@code histogram_quantile}.
  */
 public final class LatencyTimers {
@@ -32,7 +32,7 @@ public final class LatencyTimers {
     public void record(String first, String second, long startNanos) {
         timers.computeIfAbsent(first + "/" + second, key -> Metrics.globalRegistry().getOrCreate(Timer.builder(name)
                         .description(description)
-                        .buckets(Servers.LATENCY_BUCKETS)
+                        .buckets(ServiceRuntime.LATENCY_BUCKETS)
                         .tags(List.of(Tag.create(firstTag, first), Tag.create(secondTag, second)))))
                 .record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
     }

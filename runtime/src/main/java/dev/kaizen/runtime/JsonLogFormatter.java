@@ -1,4 +1,4 @@
-package dev.kaizen.server;
+package dev.kaizen.runtime;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;

@@ -1,4 +1,4 @@
-package dev.kaizen.server;
+package dev.kaizen.runtime;
 
 import java.util.HashMap;
 import java.util.Map;

@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Map;
 
 import dev.kaizen.identity.Identity;
-import dev.kaizen.server.Servers;
+import dev.kaizen.runtime.ServiceRuntime;
 import io.helidon.config.Config;
 import io.helidon.health.HealthCheckResponse;
 import io.helidon.webserver.WebServer;
@@ -19,16 +19,16 @@ import io.modelcontextprotocol.server.McpStatelessSyncServer;
  * with Kaizen's tools and prompts on {@code POST /mcp}, and health and Prometheus metrics on the
  * admin port (/observe/health/live, /observe/health/ready, /observe/metrics).
  */
-public final class Server {
+public final class GatewayServer {
     /** The classpath resource with every setting's default. */
     public static final String DEFAULTS = "mcp-gateway.yaml";
-    private static final System.Logger LOG = System.getLogger(Server.class.getName());
+    private static final System.Logger LOG = System.getLogger(GatewayServer.class.getName());
 
     private final KaizenApi api;
     private final McpStatelessSyncServer mcp;
     private final WebServer server;
 
-    private Server(KaizenApi api, McpStatelessSyncServer mcp, WebServer server) {
+    private GatewayServer(KaizenApi api, McpStatelessSyncServer mcp, WebServer server) {
         this.api = api;
         this.mcp = mcp;
         this.server = server;
@@ -36,10 +36,10 @@ public final class Server {
 
     /** The gateway's configuration: {@code overrides}, environment variables, then {@value #DEFAULTS}. */
     public static Config config(Map<String, String> overrides) {
-        return Servers.config(DEFAULTS, overrides);
+        return ServiceRuntime.config(DEFAULTS, overrides);
     }
 
-    public static Server start(Config config) {
+    public static GatewayServer start(Config config) {
         KaizenApi api = client(config);
         McpJsonMapper json = McpJsonDefaults.getMapper();
         Identity identity = Identity.fromConfig(config.get("auth"));
@@ -52,7 +52,7 @@ public final class Server {
                 config.get("mcp.concurrency.queue-wait").as(Duration.class).get());
         McpStatelessSyncServer mcp = McpServers.stateless(transport, json, new ToolCalls(api, json), KaizenTools.all(), api);
 
-        WebServer webServer = Servers.webServer(config, Servers.readiness("knowledge-service",
+        WebServer webServer = ServiceRuntime.webServer(config, ServiceRuntime.readiness("knowledge-service",
                         () -> HealthCheckResponse.builder().status(api.serviceAnswers()).build()))
                 .maxPayloadSize(config.get("mcp.body.limit").asLong().get())
                 .routing(routing -> routing.register(transport))
@@ -60,8 +60,8 @@ public final class Server {
                 .start();
         LOG.log(System.Logger.Level.INFO, "mcp-gateway serving MCP on http://{0}:{1}{2}, health and metrics on port {3}; {4}",
                 config.get("server.host").asString().get(), String.valueOf(webServer.port()),
-                StreamableHttpTransport.ENDPOINT, String.valueOf(webServer.port(Servers.ADMIN_SOCKET)), identity);
-        return new Server(api, mcp, webServer);
+                StreamableHttpTransport.ENDPOINT, String.valueOf(webServer.port(ServiceRuntime.ADMIN_SOCKET)), identity);
+        return new GatewayServer(api, mcp, webServer);
     }
 
     static KaizenApi client(Config config) {
@@ -84,7 +84,7 @@ public final class Server {
     }
 
     public int adminPort() {
-        return server.port(Servers.ADMIN_SOCKET);
+        return server.port(ServiceRuntime.ADMIN_SOCKET);
     }
 
     /** Stops gracefully: no new connections, calls in flight finish within the grace period, then the channel closes. */

@@ -5,8 +5,8 @@ import java.util.List;
 import java.util.Map;
 
 import dev.kaizen.identity.Identity;
-import dev.kaizen.server.Servers;
-import dev.kaizen.server.Tracing;
+import dev.kaizen.runtime.ServiceRuntime;
+import dev.kaizen.runtime.Tracing;
 import io.grpc.ServerServiceDefinition;
 import io.helidon.config.Config;
 import io.helidon.webserver.WebServer;
@@ -19,10 +19,10 @@ import io.helidon.webserver.grpc.GrpcRouting;
  * services with health and reflection on the gRPC port, and health and Prometheus metrics on the
  * admin port (/observe/health/live, /observe/health/ready, /observe/metrics).
  */
-public final class Server {
+public final class KnowledgeServer {
     /** The classpath resource with every setting's default. */
     public static final String DEFAULTS = "knowledge-service.yaml";
-    private static final System.Logger LOG = System.getLogger(Server.class.getName());
+    private static final System.Logger LOG = System.getLogger(KnowledgeServer.class.getName());
 
     private final Database database;
     private final DatabaseHealth health;
@@ -30,7 +30,7 @@ public final class Server {
     private final SemanticRecall semantic;
     private final WebServer server;
 
-    private Server(Database database, DatabaseHealth health, SearchStatistics statistics, SemanticRecall semantic,
+    private KnowledgeServer(Database database, DatabaseHealth health, SearchStatistics statistics, SemanticRecall semantic,
                    WebServer server) {
         this.database = database;
         this.health = health;
@@ -41,11 +41,11 @@ public final class Server {
 
     /** The service's configuration: {@code overrides}, environment variables, then {@value #DEFAULTS}. */
     public static Config config(Map<String, String> overrides) {
-        return Servers.config(DEFAULTS, overrides);
+        return ServiceRuntime.config(DEFAULTS, overrides);
     }
 
     /** Connects to PostgreSQL, applies pending migrations and starts serving. */
-    public static Server start(Config config) {
+    public static KnowledgeServer start(Config config) {
         Database database = Database.connect(config.get("db"));
         Migrations.apply(database, config.get("db.startup.wait").as(Duration.class).get());
         SemanticRecall semantic = SemanticRecall.start(database, config.get("semantic"));
@@ -74,8 +74,8 @@ public final class Server {
         services.forEach(service -> grpc.service(Rpc.protoFile(service), () -> service));
         grpc.service(health.grpcService());
 
-        WebServer webServer = (semantic == null ? Servers.webServer(config, health.readiness())
-                : Servers.webServer(config, health.readiness(), semantic.health()))
+        WebServer webServer = (semantic == null ? ServiceRuntime.webServer(config, health.readiness())
+                : ServiceRuntime.webServer(config, health.readiness(), semantic.health()))
                 .addRouting(grpc)
                 .addFeature(GrpcReflectionFeature.builder()
                         .enabled(true)
@@ -84,10 +84,10 @@ public final class Server {
                 .build()
                 .start();
         LOG.log(System.Logger.Level.INFO, "knowledge-service serving gRPC on port {0}, health and metrics on port {1}; {2}",
-                String.valueOf(webServer.port()), String.valueOf(webServer.port(Servers.ADMIN_SOCKET)), identity);
+                String.valueOf(webServer.port()), String.valueOf(webServer.port(ServiceRuntime.ADMIN_SOCKET)), identity);
         SearchStatistics statistics = new SearchStatistics(database,
                 config.get("search-statistics.interval").as(Duration.class).get());
-        return new Server(database, health, statistics, semantic, webServer);
+        return new KnowledgeServer(database, health, statistics, semantic, webServer);
     }
 
     public int grpcPort() {
@@ -95,7 +95,7 @@ public final class Server {
     }
 
     public int adminPort() {
-        return server.port(Servers.ADMIN_SOCKET);
+        return server.port(ServiceRuntime.ADMIN_SOCKET);
     }
 
     /**

@@ -1,4 +1,4 @@
-package dev.kaizen.server;
+package dev.kaizen.runtime;
 
 import java.time.Duration;
 import java.util.List;
@@ -22,7 +22,7 @@ import io.helidon.webserver.observe.health.HealthObserverConfig;
 import io.helidon.webserver.observe.metrics.MetricsObserver;
 
 /** How each Kaizen service reads its configuration and builds its web server: the same way, written once. */
-public final class Servers {
+public final class ServiceRuntime {
     /** Latency histogram buckets of the services' timers, 5 ms to 10 s (dashboard and alerts read them). */
     public static final Duration[] LATENCY_BUCKETS = java.util.stream.LongStream.of(5, 10, 25, 50, 100, 250, 500, 1000, 2500,
             5000, 10000).mapToObj(Duration::ofMillis).toArray(Duration[]::new);
@@ -33,7 +33,7 @@ public final class Servers {
     /** The defaults of the settings both services share (auth, shutdown). */
     public static final String SHARED_DEFAULTS = "kaizen.yaml";
 
-    private Servers() {
+    private ServiceRuntime() {
     }
 
     /**
