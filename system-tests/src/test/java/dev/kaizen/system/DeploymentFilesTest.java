@@ -98,9 +98,7 @@ class DeploymentFilesTest {
 
     @Test
     void composeUsesTheRealPortsHealthPathsAndVariables() throws Exception {
-        Map<String, Object> compose = new Yaml().load(Files.readString(REPOSITORY.resolve("docker-compose.yml")));
-        @SuppressWarnings("unchecked")
-        Map<String, Map<String, Object>> services = (Map<String, Map<String, Object>>) compose.get("services");
+        Map<String, Map<String, Object>> services = composeServices();
         for (String service : SERVICES) {
             Map<String, Object> definition = services.get(service);
             @SuppressWarnings("unchecked")
@@ -186,9 +184,7 @@ class DeploymentFilesTest {
             assertTrue(list(container(manifests, service), "volumeMounts").stream()
                     .anyMatch(mount -> "/tmp".equals(mount.get("mountPath"))), service + " mounts a writable /tmp");
         }
-        @SuppressWarnings("unchecked")
-        Map<String, Map<String, Object>> compose = (Map<String, Map<String, Object>>) new Yaml()
-                .<Map<String, Object>>load(Files.readString(REPOSITORY.resolve("docker-compose.yml"))).get("services");
+        Map<String, Map<String, Object>> compose = composeServices();
         for (String service : SERVICES) {
             Object composeUser = compose.get(service).get("user");
             assertTrue(composeUser == null || composeUser.toString().equals(uid + ":" + gid),
@@ -200,9 +196,7 @@ class DeploymentFilesTest {
 
     @Test
     void theDeploymentFilesRepeatNoDefaultAndShowTheRealOnes() throws Exception {
-        Map<String, Object> compose = new Yaml().load(Files.readString(REPOSITORY.resolve("docker-compose.yml")));
-        @SuppressWarnings("unchecked")
-        Map<String, Map<String, Object>> services = (Map<String, Map<String, Object>>) compose.get("services");
+        Map<String, Map<String, Object>> services = composeServices();
         for (String service : SERVICES) {
             ((Map<?, ?>) services.get(service).get("environment")).forEach((variable, value) -> {
                 if (value != null) {
@@ -229,6 +223,49 @@ class DeploymentFilesTest {
             }
         }
         assertTrue(commented > 0, "k8s/config.env shows the defaults it does not change");
+    }
+
+    @Test
+    void theReadmeConfigurationTablesShowTheRealDefaults() throws Exception {
+        List<String> readme = Files.readAllLines(REPOSITORY.resolve("README.md"));
+        int start = readme.indexOf("## Configuration");
+        assertTrue(start >= 0, "README.md has a Configuration section");
+        String service = null;
+        int checked = 0;
+        Pattern code = Pattern.compile("`([^`]*)`");
+        for (String line : readme.subList(start + 1, readme.size())) {
+            if (line.startsWith("## ")) {
+                break;
+            }
+            if (line.equals("knowledge-service:") || line.equals("mcp-gateway:")) {
+                service = line.substring(0, line.length() - 1);
+            }
+            String[] cells = line.split("\\|");
+            if (service == null || !line.startsWith("| `") || cells.length < 4) {
+                continue;
+            }
+            List<String> variables = new ArrayList<>();
+            Matcher name = code.matcher(cells[1]);
+            while (name.find()) {
+                variables.add(name.group(1));
+            }
+            String shown = cells[2].trim();
+            List<String> values = new ArrayList<>();
+            Matcher value = code.matcher(shown);
+            while (value.find()) {
+                values.add(value.group(1));
+            }
+            Map<String, String> defaults = defaultValues(service);
+            for (int i = 0; i < variables.size(); i++) {
+                String expected = shown.startsWith("empty") ? "" : values.size() == variables.size() ? values.get(i) : null;
+                if (expected != null && defaults.containsKey(variables.get(i))) {
+                    assertEquals(defaults.get(variables.get(i)), expected, "README.md shows " + variables.get(i) + "'s default of "
+                            + service + " as '" + expected + "'");
+                    checked++;
+                }
+            }
+        }
+        assertTrue(checked > 30, "README.md's tables were read: " + checked + " defaults checked");
     }
 
     @Test
@@ -469,6 +506,13 @@ class DeploymentFilesTest {
             node = ((Map<?, ?>) node).get(part);
         }
         return (Integer) node;
+    }
+
+    /** The services of docker-compose.yml, by name. */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Map<String, Object>> composeServices() throws IOException {
+        Map<String, Object> compose = new Yaml().load(Files.readString(REPOSITORY.resolve("docker-compose.yml")));
+        return (Map<String, Map<String, Object>>) compose.get("services");
     }
 
     /** The service's defaults: its own file and the shared one (runtime/src/main/resources/kaizen.yaml). */
