@@ -5,6 +5,8 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.LongBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -47,8 +49,13 @@ public final class Embedder implements AutoCloseable {
                 options.setInterOpNumThreads(1);
                 options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
                 options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+                // inputs vary in length: an arena and memory patterns would only keep memory the next run
+                // cannot reuse
+                options.setCPUArenaAllocator(false);
+                options.setMemoryPatternOptimization(false);
+                // from a file, not from bytes on the Java heap: the heap never has to grow to hold the model
                 return new Embedder(model, tokenizer, environment,
-                        environment.createSession(resource(model.onnxResource()), options));
+                        environment.createSession(file(model.onnxResource()).toString(), options));
             }
         } catch (OrtException e) {
             throw new IllegalStateException("the embedding model " + model.id() + " could not be loaded: " + e.getMessage(), e);
@@ -145,6 +152,29 @@ public final class Embedder implements AutoCloseable {
             vector[d] *= inverse;
         }
         return vector;
+    }
+
+    /**
+     * The classpath resource {@code name} as a file in a folder of this process's own under the
+     * temporary folder (readable by this user only), deleted when the process exits. ONNX Runtime
+     * reads the model from there into memory.
+     */
+    private static Path file(String name) {
+        try (InputStream in = Embedder.class.getClassLoader().getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException("the embedding model file " + name + " is not on the classpath");
+            }
+            Path folder = Files.createTempDirectory("kaizen-model-");
+            // deleted at exit in the reverse order: the file, then its folder
+            folder.toFile().deleteOnExit();
+            Path file = folder.resolve(name);
+            file.toFile().deleteOnExit();
+            Files.copy(in, file);
+            return file;
+        } catch (IOException e) {
+            throw new UncheckedIOException("the embedding model file " + name + " could not be written to the "
+                    + "temporary folder: " + e.getMessage(), e);
+        }
     }
 
     private static byte[] resource(String name) {

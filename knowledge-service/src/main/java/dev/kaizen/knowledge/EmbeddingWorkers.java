@@ -3,6 +3,7 @@ package dev.kaizen.knowledge;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 
 import dev.kaizen.embedding.Embedder;
@@ -22,15 +23,16 @@ final class EmbeddingWorkers implements AutoCloseable {
     private static final int BATCH = 8;
 
     private final Database database;
-    private final Embedder embedder;
+    private final CompletableFuture<Embedder> model;
     private final Duration idle;
     private final List<Thread> threads = new ArrayList<>();
     private final AtomicLong embedded = new AtomicLong();
     private volatile boolean closed;
 
-    EmbeddingWorkers(Database database, Embedder embedder, int threads, Duration idle) {
+    /** Workers that start once {@code model} has loaded (and never if it cannot be). */
+    EmbeddingWorkers(Database database, CompletableFuture<Embedder> model, int threads, Duration idle) {
         this.database = database;
-        this.embedder = embedder;
+        this.model = model;
         this.idle = idle;
         for (int i = 0; i < threads; i++) {
             this.threads.add(Thread.ofPlatform().daemon().name("embedding-worker-" + i).start(this::work));
@@ -43,9 +45,15 @@ final class EmbeddingWorkers implements AutoCloseable {
     }
 
     private void work() {
+        Embedder embedder;
+        try {
+            embedder = model.join();
+        } catch (RuntimeException e) {
+            return; // the model did not load: SemanticRecall logged why
+        }
         while (!closed) {
             try {
-                if (drainOnce() == 0) {
+                if (drainOnce(embedder) == 0) {
                     Thread.sleep(idle);
                 }
             } catch (InterruptedException e) {
@@ -65,7 +73,7 @@ final class EmbeddingWorkers implements AutoCloseable {
     }
 
     /** Embeds one batch of the outbox; how many rows it took (0: the outbox is empty, or all taken). */
-    int drainOnce() {
+    int drainOnce(Embedder embedder) {
         return database.inTransaction(tx -> {
             List<DbRow> rows = Sql.rows(tx, """
                     SELECT o.id, o.knowledge_id, e.text, md5(e.text) AS text_md5,

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
 import dev.kaizen.embedding.Embedder;
@@ -31,7 +32,9 @@ final class SemanticRecall implements AutoCloseable {
     private static final int QUERY_CACHE = 1_000;
 
     private final Database database;
-    private final Embedder embedder;
+    private final EmbeddingModel model;
+    /** The model, loaded in the background so that the service is ready without waiting for it. */
+    private final CompletableFuture<Embedder> embedder = new CompletableFuture<>();
     private final VectorIndex index;
     private final VectorFeed feed;
     private final EmbeddingWorkers workers;
@@ -40,11 +43,24 @@ final class SemanticRecall implements AutoCloseable {
     private final Thread backlogProbe;
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
-    private SemanticRecall(Database database, Embedder embedder, Path indexParent, int threads, Duration interval) {
+    private SemanticRecall(Database database, EmbeddingModel model, Path indexParent, int threads, Duration interval) {
         this.database = database;
-        this.embedder = embedder;
-        this.index = new VectorIndex(indexParent, embedder.model().range());
-        this.feed = new VectorFeed(database, index, embedder.model().id(), interval);
+        this.model = model;
+        Thread.ofVirtual().name("embedding-model").start(() -> {
+            try {
+                Embedder loaded = Embedder.load(model);
+                embedder.complete(loaded);
+                if (closed.get()) {
+                    loaded.close();
+                }
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.ERROR, "the embedding model could not be loaded; search is by words alone: {0}",
+                        e.getMessage());
+                embedder.completeExceptionally(e);
+            }
+        });
+        this.index = new VectorIndex(indexParent, model.range());
+        this.feed = new VectorFeed(database, index, model.id(), interval);
         this.workers = new EmbeddingWorkers(database, embedder, threads, interval);
         this.backlogProbe = Thread.ofVirtual().name("embedding-backlog").start(() -> {
             long reported = System.nanoTime();
@@ -84,7 +100,7 @@ final class SemanticRecall implements AutoCloseable {
 
     /**
      * Semantic recall as {@code semantic} configures it, or null when {@code semantic.model} is
-     * {@code none}. The model loads here (about a second); the index fills in the background.
+     * {@code none}. The model loads (about a second) and the index fills in the background.
      */
     static SemanticRecall start(Database database, Config semantic) {
         String name = semantic.get("model").asString().get().strip();
@@ -95,17 +111,17 @@ final class SemanticRecall implements AutoCloseable {
         EmbeddingModel model = EmbeddingModel.named(name);
         String folder = semantic.get("index-dir").asString().orElse("").strip();
         Path indexParent = Path.of(folder.isEmpty() ? System.getProperty("java.io.tmpdir") : folder);
-        return new SemanticRecall(database, Embedder.load(model), indexParent, semantic.get("threads").asInt().get(),
+        return new SemanticRecall(database, model, indexParent, semantic.get("threads").asInt().get(),
                 semantic.get("feed-interval").as(Duration.class).get());
     }
 
     EmbeddingModel model() {
-        return embedder.model();
+        return model;
     }
 
-    /** Whether the index holds every vector there was when it loaded and follows the changes since. */
+    /** Whether the model is loaded and the index holds every vector there was when it loaded and follows the changes. */
     boolean ready() {
-        return feed.state() == VectorFeed.State.READY;
+        return feed.state() == VectorFeed.State.READY && embedder.isDone() && !embedder.isCompletedExceptionally();
     }
 
     /**
@@ -114,7 +130,7 @@ final class SemanticRecall implements AutoCloseable {
      */
     List<List<VectorIndex.Neighbour>> neighbours(List<String> queries, long[] scopeIds, int count) {
         List<List<VectorIndex.Neighbour>> all = new ArrayList<>(queries.size());
-        double floor = embedder.model().similarityFloor();
+        double floor = model.similarityFloor();
         for (String query : queries) {
             if (!ready() || scopeIds.length == 0) {
                 all.add(List.of());
@@ -141,7 +157,8 @@ final class SemanticRecall implements AutoCloseable {
     private byte[] queryVector(String query) {
         byte[] vector = queryVectors.get(query);
         if (vector == null) {
-            vector = embedder.quantize(embedder.query(query));
+            Embedder loaded = embedder.join();
+            vector = loaded.quantize(loaded.query(query));
             if (queryVectors.size() >= QUERY_CACHE) {
                 queryVectors.clear();
             }
@@ -168,7 +185,7 @@ final class SemanticRecall implements AutoCloseable {
     HealthCheck health() {
         return dev.kaizen.runtime.ServiceRuntime.readiness("semantic", () -> HealthCheckResponse.builder()
                 .status(true)
-                .detail("model", embedder.model().id())
+                .detail("model", model.id() + (embedder.isDone() ? "" : " (loading)"))
                 .detail("vector_index", ready() ? "ready" : "loading (" + feed.loaded() + " vectors so far)")
                 .detail("vector_index_entries", index.size())
                 .detail("embedding_backlog", backlog < 0 ? "unknown" : String.valueOf(backlog))
@@ -184,6 +201,8 @@ final class SemanticRecall implements AutoCloseable {
         workers.close();
         feed.close();
         index.close();
-        embedder.close();
+        if (embedder.isDone() && !embedder.isCompletedExceptionally()) {
+            embedder.join().close();
+        }
     }
 }

@@ -3,6 +3,7 @@ package dev.kaizen.stack;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -85,17 +86,25 @@ public final class PostgresServer implements AutoCloseable {
      * when the process is killed). Its own output goes to {@code log}. The caller closes it.
      */
     public static PostgresServer durable(Path dataDirectory, int port, Path log) throws IOException {
+        return durable(dataDirectory, port, log, Map.of());
+    }
+
+    /** As {@link #durable(Path, int, Path)}, with more server settings (e.g. memory sizes). */
+    public static PostgresServer durable(Path dataDirectory, int port, Path log, Map<String, String> settings)
+            throws IOException {
         Files.createDirectories(log.getParent());
-        EmbeddedPostgres embedded = EmbeddedPostgres.builder()
+        EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
                 .setDataDirectory(dataDirectory)
                 .setCleanDataDirectory(false)
                 .setPort(port)
                 .setRegisterShutdownHook(false)
+                .setOutputRedirector(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                .setErrorRedirector(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        settings.forEach(builder::setServerConfig);
+        EmbeddedPostgres embedded = builder
                 .setServerConfig("fsync", "on")
                 .setServerConfig("synchronous_commit", "on")
                 .setServerConfig("full_page_writes", "on")
-                .setOutputRedirector(ProcessBuilder.Redirect.appendTo(log.toFile()))
-                .setErrorRedirector(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .start();
         return embedded(embedded, "embedded PostgreSQL 17 in " + dataDirectory + " (durable: fsync, synchronous_commit "
                 + "and full_page_writes on)");

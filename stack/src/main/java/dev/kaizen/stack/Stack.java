@@ -36,8 +36,11 @@ public final class Stack implements AutoCloseable {
                 logs.resolve("knowledge-service.log"));
         this.gatewayEnv = builder.gatewayEnv;
         try {
+            // both start at once: the gateway is ready as soon as knowledge-service answers
+            ServiceProcess gateway = launchGateway(Map.of());
+            gateways.add(gateway);
             knowledgeService.awaitReady();
-            startGateway(Map.of());
+            gateway.awaitReady();
         } catch (RuntimeException e) {
             close();
             throw e;
@@ -76,13 +79,16 @@ public final class Stack implements AutoCloseable {
 
     /** Another gateway replica on the same knowledge-service, with {@code env} over the stack's settings. */
     public ServiceProcess startGateway(Map<String, String> env) {
+        ServiceProcess gateway = launchGateway(env).awaitReady();
+        gateways.add(gateway);
+        return gateway;
+    }
+
+    private ServiceProcess launchGateway(Map<String, String> env) {
         Map<String, String> all = new HashMap<>(gatewayEnv);
         all.put("SERVICE_TARGET", "dns:///" + grpcTarget());
         all.putAll(env);
-        ServiceProcess gateway = ServiceProcess.start(ServiceProcess.MCP_GATEWAY, all,
-                logs.resolve("mcp-gateway-" + gateways.size() + ".log")).awaitReady();
-        gateways.add(gateway);
-        return gateway;
+        return ServiceProcess.start(ServiceProcess.MCP_GATEWAY, all, logs.resolve("mcp-gateway-" + gateways.size() + ".log"));
     }
 
     /** Stops knowledge-service (SIGTERM, or SIGKILL when {@code crash}); it stays down until {@link #startKnowledgeService}. */
