@@ -134,7 +134,11 @@ step=$(date +%s)
 TAG="$(echo "$JAVA_VERSION" | tr '+' '_')-$(sha256sum "$CACERTS" | cut -c1-8)"
 DEBIAN=localhost/debian:bookworm
 BUILD_IMAGE=localhost/kaizen-build:$TAG-maven$MAVEN_VERSION
-RUNTIME_IMAGE=localhost/kaizen-runtime:$TAG
+# The runtime's modules: every one but the development tools (the incubator jdk.incubator.vector too,
+# for whoever turns it on). The tag names the module list, so a JRE cached from another list is not
+# reused.
+MODULES=$("$JAVA_HOME/bin/java" --list-modules | sed 's/@.*//' | grep -v -E '^jdk\.(compiler|javadoc|jshell|jlink|jpackage|jdeps|jartool|editpad|internal\.ed|internal\.le|internal\.opt|hotspot\.agent|jdi|jconsole|jstatd|jcmd)$' | paste -sd,)
+RUNTIME_IMAGE=localhost/kaizen-runtime:$TAG-$(echo "$MODULES" | sha256sum | cut -c1-8)
 POSTGRES_IMAGE=localhost/postgres:17
 made=()
 made_at=$(date +%s)
@@ -179,8 +183,7 @@ fi
 
 # A JRE with every module but the development tools (about 150 MB).
 if ! podman image exists "$RUNTIME_IMAGE"; then
-  modules=$("$JAVA_HOME/bin/java" --list-modules | sed 's/@.*//' | grep -v -E '^jdk\.(compiler|javadoc|jshell|jlink|jpackage|jdeps|jartool|editpad|internal\.ed|internal\.le|internal\.opt|hotspot\.agent|jdi|jconsole|jstatd|jcmd)$' | paste -sd,)
-  "${NICE[@]}" "$JAVA_HOME/bin/jlink" --add-modules "$modules" --strip-debug --no-man-pages --no-header-files \
+  "${NICE[@]}" "$JAVA_HOME/bin/jlink" --add-modules "$MODULES" --strip-debug --no-man-pages --no-header-files \
     --output "$WORK/jre"
   c=$(buildah from "$DEBIAN")
   buildah copy -q "$c" "$WORK/jre" /opt/java/openjdk > /dev/null

@@ -28,7 +28,7 @@ public final class Identity {
         OAuthTokens oauth = issuer.isEmpty() ? null : new OAuthTokens(issuer,
                 auth.get("oauth.audience").asString().orElse("").strip(),
                 auth.get("oauth.jwks-uri").asString().orElse(""),
-                auth.get("oauth.clock-skew").as(Duration.class).orElse(Duration.ofSeconds(30)));
+                auth.get("oauth.clock-skew").as(Duration.class).get());
         return new Identity(ApiTokens.parse(auth.get("tokens").asString().orElse("")), oauth);
     }
 

@@ -22,7 +22,7 @@ import dev.kaizen.api.Rules;
  * Every authenticated principal may read {@code global}. Other scopes (openid, profile...) grant nothing.
  */
 public record Principal(String name, boolean serverAdmin, Map<String, Grant> grants) {
-    public static final String SERVER_ADMIN_SCOPE = "kaizen:admin";
+    public static final String SERVER_ADMIN_GRANT_SCOPE = "kaizen:admin";
     public static final String EVERY_NAMESPACE = "*";
     private static final Pattern SCOPE = Pattern.compile("kaizen:(read|write|admin):(\\*|" + Rules.NAME_PATTERN.pattern() + ")");
 
@@ -41,7 +41,7 @@ public record Principal(String name, boolean serverAdmin, Map<String, Grant> gra
         Map<String, Grant> grants = new TreeMap<>();
         for (String scope : scopes) {
             Matcher grant = SCOPE.matcher(scope);
-            if (scope.equals(SERVER_ADMIN_SCOPE)) {
+            if (scope.equals(SERVER_ADMIN_GRANT_SCOPE)) {
                 admin = true;
             } else if (grant.matches()) {
                 grants.merge(grant.group(2), Grant.valueOf(grant.group(1).toUpperCase(java.util.Locale.ROOT)),
@@ -66,18 +66,18 @@ public record Principal(String name, boolean serverAdmin, Map<String, Grant> gra
         return may(Grant.READ, EVERY_NAMESPACE);
     }
 
-    /** The scope that gives {@code grant} on {@code namespace}: what a refusal asks for. */
-    public static String scope(Grant grant, String namespace) {
+    /** The grant scope (OAuth scope) that gives {@code grant} on {@code namespace}: what a refusal asks for. */
+    public static String grantScope(Grant grant, String namespace) {
         return "kaizen:" + grant.word() + ":" + namespace;
     }
 
-    /** This principal's grants as scopes. */
-    public List<String> scopes() {
+    /** This principal's grants as grant scopes. */
+    public List<String> grantScopes() {
         List<String> scopes = new ArrayList<>();
         if (serverAdmin) {
-            scopes.add(SERVER_ADMIN_SCOPE);
+            scopes.add(SERVER_ADMIN_GRANT_SCOPE);
         }
-        grants.forEach((namespace, grant) -> scopes.add(scope(grant, namespace)));
+        grants.forEach((namespace, grant) -> scopes.add(grantScope(grant, namespace)));
         return scopes;
     }
 }

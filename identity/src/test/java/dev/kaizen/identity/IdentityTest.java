@@ -122,7 +122,7 @@ class IdentityTest {
         assertTrue(p.may(Grant.READ, "other") && !p.may(Grant.WRITE, "other"), "kaizen:read:* reads every namespace");
         assertTrue(p.may(Grant.READ, "global") && !p.may(Grant.WRITE, "global"));
         assertFalse(p.serverAdmin());
-        assertEquals(List.of("kaizen:read:*", "kaizen:write:acme", "kaizen:admin:web"), p.scopes());
+        assertEquals(List.of("kaizen:read:*", "kaizen:write:acme", "kaizen:admin:web"), p.grantScopes());
         Principal nobody = Principal.of("eve", List.of());
         assertTrue(nobody.may(Grant.READ, "global") && !nobody.may(Grant.READ, "acme"));
         assertTrue(Principal.of("root", List.of("kaizen:admin")).may(Grant.ADMIN, "acme"));
@@ -221,10 +221,11 @@ class IdentityTest {
     void anUnreachableIssuerIsUnavailableNotInvalid() throws Exception {
         Identity identity = Identity.fromConfig(Config.builder().disableEnvironmentVariablesSource()
                 .disableSystemPropertiesSource().addSource(ConfigSources.create(Map.of("oauth.issuer",
-                        "http://127.0.0.1:9/nowhere", "oauth.audience", AUDIENCE))).build());
+                        "http://127.0.0.1:9/nowhere", "oauth.audience", AUDIENCE, "oauth.clock-skew", "PT30S"))).build());
         assertThrows(IdentityUnavailable.class, () -> identity.authenticate("Bearer " + rs256(claims().build())));
         assertThrows(IllegalArgumentException.class, () -> Identity.fromConfig(Config.builder()
                 .disableEnvironmentVariablesSource().disableSystemPropertiesSource()
-                .addSource(ConfigSources.create(Map.of("oauth.issuer", issuer))).build()), "an issuer needs an audience");
+                .addSource(ConfigSources.create(Map.of("oauth.issuer", issuer, "oauth.clock-skew", "PT30S"))).build()),
+                "an issuer needs an audience");
     }
 }

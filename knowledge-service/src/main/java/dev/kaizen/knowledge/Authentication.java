@@ -1,5 +1,8 @@
 package dev.kaizen.knowledge;
 
+import dev.kaizen.api.ErrorDetails;
+import dev.kaizen.api.ErrorDetails.Reason;
+import dev.kaizen.api.Headers;
 import dev.kaizen.identity.Identity;
 import dev.kaizen.identity.IdentityUnavailable;
 import dev.kaizen.identity.Principal;
@@ -11,6 +14,7 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 
 /**
  * Every kaizen.* call is made by a principal: the {@code authorization} metadata (a bearer OAuth
@@ -20,7 +24,6 @@ import io.grpc.Status;
  * none: probes and load balancers ask them.
  */
 final class Authentication implements ServerInterceptor {
-    private static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
     private final Identity identity;
 
     Authentication(Identity identity) {
@@ -35,27 +38,28 @@ final class Authentication implements ServerInterceptor {
         }
         Principal caller;
         try {
-            caller = identity.authenticate(headers.get(AUTHORIZATION));
+            caller = identity.authenticate(headers.get(Headers.AUTHORIZATION));
         } catch (Unauthenticated e) {
-            return refuseOnceSent(call, Status.UNAUTHENTICATED.withDescription(Failures.wire(e.getMessage())));
+            return refuseOnceSent(call, ErrorDetails.refusal(Status.Code.UNAUTHENTICATED, Reason.CREDENTIAL_MISSING,
+                    e.getMessage()));
         } catch (IdentityUnavailable e) {
-            return refuseOnceSent(call, Status.UNAVAILABLE.withDescription(Failures.wire(e.getMessage())));
+            return refuseOnceSent(call, ErrorDetails.refusal(Status.Code.UNAVAILABLE, Reason.UNAVAILABLE, e.getMessage()));
         }
         return Contexts.interceptCall(Context.current().withValue(Access.CALLER, caller), call, headers, next);
     }
 
     /**
-     * Ends the call with {@code status} once the caller has sent its request, which is read and
+     * Ends the call with {@code refusal} once the caller has sent its request, which is read and
      * dropped: Helidon 4.5.0 ends the whole HTTP/2 connection with a protocol error when request data
      * arrives on a stream it has already answered, failing every other call on that connection (the
-     * gateway's calls for all its users).
+     * gateway's calls for all its users). (Helidon workaround (helidon-patches/README.md).)
      */
-    private static <Q, R> ServerCall.Listener<Q> refuseOnceSent(ServerCall<Q, R> call, Status status) {
+    private static <Q, R> ServerCall.Listener<Q> refuseOnceSent(ServerCall<Q, R> call, StatusRuntimeException refusal) {
         call.request(Integer.MAX_VALUE);
         return new ServerCall.Listener<>() {
             @Override
             public void onHalfClose() {
-                call.close(status, new Metadata());
+                Failures.close(call, refusal);
             }
         };
     }

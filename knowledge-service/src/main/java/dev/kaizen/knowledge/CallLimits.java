@@ -6,6 +6,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
+import dev.kaizen.api.ErrorDetails;
 import io.grpc.Context;
 import io.grpc.Contexts;
 import io.grpc.Deadline;
@@ -20,7 +21,7 @@ import io.grpc.Status;
  * Every call within its caller's deadline, and never more calls at work than the database can serve:
  * <ul>
  *     <li>The caller's {@code grpc-timeout} becomes the call's {@link Context} deadline (Helidon 4.5.0
- *     reads it nowhere), and a call the caller cancels cancels its context; {@link Database} bounds
+ *     reads it nowhere: Helidon workaround (helidon-patches/README.md)), and a call the caller cancels cancels its context; {@link Database} bounds
  *     each statement by what is left and cancels it with the context.</li>
  *     <li>At most {@code concurrent} calls run at once; a call waits for its turn at most
  *     {@code queueWait} (or what is left of its deadline), then gets RESOURCE_EXHAUSTED at once
@@ -70,9 +71,9 @@ final class CallLimits implements ServerInterceptor {
                 }
                 if (!turn) {
                     context.cancel(null);
-                    call.close(Status.RESOURCE_EXHAUSTED.withDescription(Failures.wire("knowledge-service is busy: "
-                            + concurrent + " calls are being served and this one waited its turn for "
-                            + queueWait.toMillis() + " ms; retry in about a second.")), new Metadata());
+                    Failures.close(call, ErrorDetails.refusal(Status.Code.RESOURCE_EXHAUSTED, ErrorDetails.Reason.BUSY,
+                            "knowledge-service is busy: " + concurrent + " calls are being served and this one waited "
+                            + "its turn for " + queueWait.toMillis() + " ms; retry in about a second."));
                     return;
                 }
                 try {

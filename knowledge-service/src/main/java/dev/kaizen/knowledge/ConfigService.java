@@ -17,7 +17,9 @@ import io.grpc.ServerServiceDefinition;
 import io.helidon.dbclient.DbExecute;
 
 /**
- * kaizen.v1.ConfigService: the typed runtime settings. Each setting's type and valid range are rows
+ * kaizen.v1.ConfigService: the search settings (the API and the MCP tools call them "config"; in the code
+ * they are settings, and "config" is the process configuration of the defaults files and the
+ * environment). Each setting's type and valid range are rows
  * of the {@code config} table, so one check serves every key. Changing the text search language
  * re-indexes all knowledge in the same transaction (the one change whose cost grows with the
  * knowledge base; writes block meanwhile, so no entry is left indexed in the old language).
@@ -113,7 +115,7 @@ final class ConfigService implements BindableService {
     /** Checks {@code value} against the setting's type and range; returns the value to store. */
     private static String validate(DbExecute tx, Setting setting, String value) {
         if (value.isEmpty()) {
-            throw Failures.invalidArgument("value is missing: give " + setting.key() + " a " + setting.type() + " value.");
+            throw Failures.invalidArgument("value", "value is missing: give " + setting.key() + " a " + setting.type() + " value.");
         }
         if (setting.isNumber()) {
             return setting.number(value);
@@ -121,7 +123,7 @@ final class ConfigService implements BindableService {
         if (Sql.row(tx, "SELECT 1 FROM pg_ts_config WHERE cfgname = ?", value).isEmpty()) {
             String known = Sql.rows(tx, "SELECT string_agg(cfgname, ', ' ORDER BY cfgname) AS names FROM pg_ts_config")
                     .getFirst().column("names").asString().orElse("");
-            throw Failures.invalidArgument("value " + Rules.quote(value) + " is not a text search configuration "
+            throw Failures.invalidArgument("value", "value " + Rules.quote(value) + " is not a text search configuration "
                     + "of this database: use one of " + known + ".");
         }
         return value;
@@ -135,14 +137,14 @@ final class ConfigService implements BindableService {
                 .orElseThrow(() -> {
                     String keys = Sql.rows(tx, "SELECT string_agg(key, ', ' ORDER BY key) AS keys FROM config")
                             .getFirst().column("keys").asString().orElse("");
-                    return Failures.notFound("key " + Rules.quote(key) + " is not a configuration key: use one of "
+                    return Failures.notFound("key", "key " + Rules.quote(key) + " is not a configuration key: use one of "
                             + keys + ".");
                 });
     }
 
     private static String requireKey(String key) {
         if (key.isBlank()) {
-            throw Failures.invalidArgument("key is missing: list_config shows the keys.");
+            throw Failures.invalidArgument("key", "key is missing: list_config shows the keys.");
         }
         return key;
     }

@@ -8,7 +8,7 @@ import java.util.function.Function;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import dev.kaizen.server.Tracing;
+import dev.kaizen.runtime.Tracing;
 import io.grpc.Context;
 import io.grpc.Deadline;
 import io.grpc.Status;

@@ -3,7 +3,7 @@ package dev.kaizen.knowledge;
 import java.time.Duration;
 import java.util.List;
 
-import dev.kaizen.server.Servers;
+import dev.kaizen.runtime.ServiceRuntime;
 import io.grpc.BindableService;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.protobuf.services.HealthStatusManager;
@@ -60,7 +60,7 @@ final class DatabaseHealth implements AutoCloseable {
 
     /** The HTTP readiness check (/observe/health/ready). */
     HealthCheck readiness() {
-        return Servers.readiness("database", () -> HealthCheckResponse.builder()
+        return ServiceRuntime.readiness("database", () -> HealthCheckResponse.builder()
                 .status(ready())
                 .detail("database", databaseAnswers ? "answers" : "unreachable")
                 .detail("stopping", stopping)

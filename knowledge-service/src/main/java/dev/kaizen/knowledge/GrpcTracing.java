@@ -3,7 +3,7 @@ package dev.kaizen.knowledge;
 import java.util.EnumSet;
 import java.util.Set;
 
-import dev.kaizen.server.Tracing;
+import dev.kaizen.runtime.Tracing;
 import io.grpc.ForwardingServerCall;
 import io.grpc.ForwardingServerCallListener;
 import io.grpc.Metadata;

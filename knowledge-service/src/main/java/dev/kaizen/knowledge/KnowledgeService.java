@@ -118,7 +118,7 @@ final class KnowledgeService implements BindableService {
         ScopeName scope = request.hasScope() ? ScopeName.parse("scope", request.getScope()) : null;
         String taskSize = request.hasTaskSize() ? TaskSizes.toDatabase(request.getTaskSize()) : null;
         if (content == null && context == null && scope == null && !request.hasTaskSize()) {
-            throw Failures.invalidArgument("Nothing to change: give content, context, scope, task_size or several "
+            throw Failures.invalidArgument(null, "Nothing to change: give content, context, scope, task_size or several "
                     + "of them.");
         }
         if (scope != null) {
@@ -180,7 +180,7 @@ final class KnowledgeService implements BindableService {
         long active = Rules.id("active_id", request.getActiveId());
         Set<Long> suppressed = ids("suppressed_ids", request.getSuppressedIdsList());
         if (suppressed.contains(active)) {
-            throw Failures.invalidArgument("active_id " + active + " is also in suppressed_ids: the entry that stays "
+            throw Failures.invalidArgument("active_id", "active_id " + active + " is also in suppressed_ids: the entry that stays "
                     + "visible cannot be suppressed; remove it from suppressed_ids.");
         }
         Set<Long> all = new LinkedHashSet<>(suppressed);
@@ -217,13 +217,15 @@ final class KnowledgeService implements BindableService {
         List<String> queries = Rules.queries("queries", request.getQueriesList());
         ScopeName scope = ScopeName.parse("scope", request.getScope());
         String taskSize = TaskSizes.toDatabase(request.getTaskSize());
+        TaskContextPage page = new TaskContextPage(request.hasMaxTokens() ? Rules.maxTokens("max_tokens",
+                request.getMaxTokens()) : null, Rules.offset("offset", request.getOffset()), queries);
         Access.require(Grant.READ, scope.namespace(), "search");
         if (semantic != null) {
             // the model runs before the transaction: no connection waits for it
             semantic.prepare(queries);
         }
-        return database.read(db -> TaskContextSearch.search(db, Scopes.id(db, "scope", scope), queries, taskSize,
-                Access::mayRead, semantic));
+        return database.read(db -> TaskContextSearch.search(db, scope, queries, taskSize, page, Access::mayRead,
+                semantic));
     }
 
     private void exportKnowledge(ExportKnowledgeRequest request, Consumer<ExportKnowledgeResponse> responses) {
@@ -258,7 +260,7 @@ final class KnowledgeService implements BindableService {
     private ImportKnowledgeResponse importKnowledge(ImportKnowledgeRequest request) {
         List<KnowledgeEntry> entries = request.getEntriesList();
         if (entries.isEmpty() || entries.size() > Rules.IMPORT_BATCH_MAX) {
-            throw Failures.invalidArgument("entries has " + entries.size() + " entries: give 1-"
+            throw Failures.invalidArgument("entries", "entries has " + entries.size() + " entries: give 1-"
                     + Rules.IMPORT_BATCH_MAX + " per batch.");
         }
         record Checked(ScopeName scope, String content, String context, String taskSize, KnowledgeEntry entry) {
@@ -373,7 +375,7 @@ final class KnowledgeService implements BindableService {
     }
 
     private static RuntimeException entriesNotFound(String argument, List<Long> ids) {
-        return Failures.notFound(argument + (ids.size() == 1 ? ": knowledge entry " + ids.getFirst() + " does not exist"
+        return Failures.notFound(argument, argument + (ids.size() == 1 ? ": knowledge entry " + ids.getFirst() + " does not exist"
                 : ": knowledge entries " + ids + " do not exist") + "; it may have been deleted, so search again "
                 + "with get_task_context for current ids.");
     }

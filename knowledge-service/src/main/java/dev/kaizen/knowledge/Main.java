@@ -2,8 +2,8 @@ package dev.kaizen.knowledge;
 
 import java.util.Map;
 
-import dev.kaizen.server.JsonLogFormatter;
-import dev.kaizen.server.Tracing;
+import dev.kaizen.runtime.JsonLogFormatter;
+import dev.kaizen.runtime.Tracing;
 import io.helidon.logging.common.LogConfig;
 
 /**
@@ -18,7 +18,7 @@ public final class Main {
         LogConfig.configureRuntime();
         JsonLogFormatter.applyFromEnvironment();
         Tracing tracing = Tracing.start("knowledge-service");
-        Server server = Server.start(Server.config(Map.of()));
+        KnowledgeServer server = KnowledgeServer.start(KnowledgeServer.config(Map.of()));
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.stop();
             tracing.close();

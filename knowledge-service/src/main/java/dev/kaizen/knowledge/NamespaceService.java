@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import dev.kaizen.api.ErrorDetails.Reason;
 import dev.kaizen.api.Rules;
 import dev.kaizen.api.v1.CreateNamespaceRequest;
 import dev.kaizen.api.v1.CreateNamespaceResponse;
@@ -65,7 +66,7 @@ final class NamespaceService implements BindableService {
                             ON CONFLICT (name) DO NOTHING
                             RETURNING id""", name, description)
                     .map(row -> Sql.number(row, "id"))
-                    .orElseThrow(() -> Failures.alreadyExists("namespace '" + name + "' already exists: choose "
+                    .orElseThrow(() -> Failures.alreadyExists("name", "namespace '" + name + "' already exists: choose "
                             + "another name, or change the existing one with update_namespace."));
             // the default scope shares the namespace's description and inherits only global:default
             Sql.update(tx, """
@@ -87,7 +88,7 @@ final class NamespaceService implements BindableService {
         String newName = request.hasNewName() ? Rules.name("new_name", request.getNewName()) : null;
         String description = request.hasDescription() ? Rules.description("description", request.getDescription()) : null;
         if (newName == null && description == null) {
-            throw Failures.invalidArgument("Nothing to change: give new_name, description or both.");
+            throw Failures.invalidArgument(null, "Nothing to change: give new_name, description or both.");
         }
         if (newName != null && !newName.equals(name)) {
             Access.requireServerAdmin("rename namespaces (grants name them)");
@@ -103,7 +104,7 @@ final class NamespaceService implements BindableService {
             String current = name;
             if (newName != null && !newName.equals(name)) {
                 if (Sql.row(tx, "SELECT 1 FROM namespace WHERE name = ?", newName).isPresent()) {
-                    throw Failures.alreadyExists("new_name '" + newName + "' is taken by another namespace: "
+                    throw Failures.alreadyExists("new_name", "new_name '" + newName + "' is taken by another namespace: "
                             + "choose another name.");
                 }
                 Sql.update(tx, "UPDATE namespace SET name = ? WHERE id = ?", newName, id);
@@ -180,13 +181,13 @@ final class NamespaceService implements BindableService {
     }
 
     static RuntimeException namespaceNotFound(String argument, String name) {
-        return Failures.notFound(argument + " '" + name + "' is not an existing namespace: check the name "
+        return Failures.notFound(argument, argument + " '" + name + "' is not an existing namespace: check the name "
                 + "(get_namespaces lists them) or create it with create_namespace.");
     }
 
     private static void requireNotGlobal(String name, String change) {
         if (Rules.GLOBAL_NAMESPACE.equals(name)) {
-            throw Failures.failedPrecondition("The namespace '" + Rules.GLOBAL_NAMESPACE
+            throw Failures.failedPrecondition(Reason.PROTECTED, "name", "The namespace '" + Rules.GLOBAL_NAMESPACE
                     + "' is protected and cannot be " + change + "; create a namespace of your own instead.");
         }
     }

@@ -11,9 +11,9 @@ import java.util.function.Function;
 import com.google.protobuf.Descriptors;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Message;
+import dev.kaizen.api.ErrorDetails;
 import dev.kaizen.api.RawMessages;
 import dev.kaizen.api.Rules;
-import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerMethodDefinition;
 import io.grpc.ServerServiceDefinition;
@@ -32,7 +32,7 @@ import io.grpc.stub.StreamObserver;
  * <p>
  * Requests arrive as bytes and are parsed here: when Helidon 4.5.0 parses a request itself and
  * fails (broken protobuf, a string that is not UTF-8, as grpc-js sends an unpaired surrogate), it
- * logs and never answers, and the caller waits for its deadline.
+ * logs and never answers, and the caller waits for its deadline. (Helidon workaround (helidon-patches/README.md).)
  */
 final class Rpc {
     private final ServiceDescriptor api;
@@ -57,7 +57,7 @@ final class Rpc {
             try {
                 response = handler.apply(request(method, bytes));
             } catch (RuntimeException e) {
-                responses.onError(Failures.toStatus(e, method.getFullMethodName()).asRuntimeException(trailers(e)));
+                responses.onError(Failures.toWire(e, method.getFullMethodName()));
                 return;
             }
             responses.onNext(response);
@@ -73,18 +73,12 @@ final class Rpc {
             try {
                 handler.accept(request(method, bytes), responses::onNext);
             } catch (RuntimeException e) {
-                responses.onError(Failures.toStatus(e, method.getFullMethodName()).asRuntimeException(trailers(e)));
+                responses.onError(Failures.toWire(e, method.getFullMethodName()));
                 return;
             }
             responses.onCompleted();
         })));
         return this;
-    }
-
-    /** The trailers a refusal carries (e.g. the scope a PERMISSION_DENIED asks for). */
-    private static Metadata trailers(RuntimeException failure) {
-        return failure instanceof StatusRuntimeException refusal && refusal.getTrailers() != null
-                ? refusal.getTrailers() : new Metadata();
     }
 
     ServerServiceDefinition build() {
@@ -113,9 +107,10 @@ final class Rpc {
         try {
             request = method.parseRequest(new ByteArrayInputStream(bytes));
         } catch (StatusRuntimeException | IllegalArgumentException e) {
-            throw Status.INVALID_ARGUMENT.withDescription("The request is not a valid message for "
-                    + method.getFullMethodName() + ": its bytes are not protobuf, or a string in it is not valid "
-                    + "UTF-8; send it with a gRPC library generated from the kaizen.v1 protos.").asRuntimeException();
+            throw ErrorDetails.refusal(Status.Code.INVALID_ARGUMENT, ErrorDetails.Reason.UNREADABLE_REQUEST,
+                    "The request is not a valid message for " + method.getFullMethodName() + ": its bytes are not "
+                    + "protobuf, or a string in it is not valid UTF-8; send it with a gRPC library generated from the "
+                    + "kaizen.v1 protos.");
         }
         checkText("", request);
         return request;

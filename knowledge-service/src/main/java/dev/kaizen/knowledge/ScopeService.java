@@ -4,6 +4,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
+import dev.kaizen.api.ErrorDetails.Reason;
 import dev.kaizen.api.Rules;
 import dev.kaizen.api.v1.CreateScopeRequest;
 import dev.kaizen.api.v1.CreateScopeResponse;
@@ -69,7 +70,7 @@ final class ScopeService implements BindableService {
                             ON CONFLICT (namespace_id, name) DO NOTHING
                             RETURNING id""", namespaceId, scope.name(), description)
                     .map(row -> Sql.number(row, "id"))
-                    .orElseThrow(() -> Failures.alreadyExists("scope '" + scope + "' already exists: choose another "
+                    .orElseThrow(() -> Failures.alreadyExists("scope", "scope '" + scope + "' already exists: choose another "
                             + "name, or change the existing scope with update_scope."));
             linkParents(tx, id, parents);
             Audit.record(tx, "scope.create", scope.namespace(), scope.toString(), "parents: " + parents);
@@ -84,22 +85,22 @@ final class ScopeService implements BindableService {
         Access.require(Grant.ADMIN, scope.namespace(), "change scopes of");
         Set<ScopeName> parents = request.hasParents() ? parents(scope, request.getParents().getScopesList()) : null;
         if (newScope == null && description == null && parents == null) {
-            throw Failures.invalidArgument("Nothing to change: give new_scope, description, parents or several of them.");
+            throw Failures.invalidArgument(null, "Nothing to change: give new_scope, description, parents or several of them.");
         }
         if (newScope != null && !newScope.namespace().equals(scope.namespace())) {
-            throw Failures.invalidArgument("new_scope '" + newScope + "' leaves namespace '" + scope.namespace()
+            throw Failures.invalidArgument("new_scope", "new_scope '" + newScope + "' leaves namespace '" + scope.namespace()
                     + "': a scope keeps its namespace, so name it '" + scope.namespace() + ":<new-name>'.");
         }
         if (scope.equals(ScopeName.GLOBAL_DEFAULT)) {
-            throw Failures.failedPrecondition("Scope '" + scope + "' is protected: it cannot be renamed, re-described "
+            throw Failures.failedPrecondition(Reason.PROTECTED, "scope", "Scope '" + scope + "' is protected: it cannot be renamed, re-described "
                     + "or given parents.");
         }
         if (scope.isDefault() && ((newScope != null && !newScope.equals(scope)) || parents != null)) {
-            throw Failures.failedPrecondition("Scope '" + scope + "' is a default scope: it cannot be renamed or given "
+            throw Failures.failedPrecondition(Reason.PROTECTED, "scope", "Scope '" + scope + "' is a default scope: it cannot be renamed or given "
                     + "other parents; create a scope of your own for that.");
         }
         if (newScope != null && newScope.isDefault() && !scope.isDefault()) {
-            throw Failures.alreadyExists("new_scope '" + newScope + "' already exists: every namespace has its "
+            throw Failures.alreadyExists("new_scope", "new_scope '" + newScope + "' already exists: every namespace has its "
                     + "default scope; choose another name.");
         }
         return database.inTransaction(tx -> {
@@ -118,7 +119,7 @@ final class ScopeService implements BindableService {
             if (newScope != null && !newScope.equals(scope)) {
                 if (Sql.row(tx, "SELECT 1 FROM qualified_scope WHERE namespace = ? AND name = ?",
                         newScope.namespace(), newScope.name()).isPresent()) {
-                    throw Failures.alreadyExists("new_scope '" + newScope + "' already exists: choose another name.");
+                    throw Failures.alreadyExists("new_scope", "new_scope '" + newScope + "' already exists: choose another name.");
                 }
                 Sql.update(tx, "UPDATE scope SET name = ? WHERE id = ?", newScope.name(), id);
             }
@@ -141,7 +142,7 @@ final class ScopeService implements BindableService {
         ScopeName scope = ScopeName.parse("scope", request.getScope());
         Access.require(Grant.ADMIN, scope.namespace(), "delete scopes of");
         if (scope.isDefault()) {
-            throw Failures.failedPrecondition("Scope '" + scope + "' is a default scope and cannot be deleted; "
+            throw Failures.failedPrecondition(Reason.PROTECTED, "scope", "Scope '" + scope + "' is a default scope and cannot be deleted; "
                     + (scope.equals(ScopeName.GLOBAL_DEFAULT) ? "it is where shared knowledge lives."
                     : "delete namespace '" + scope.namespace() + "' to remove it."));
         }
@@ -166,7 +167,7 @@ final class ScopeService implements BindableService {
         for (int i = 0; i < requested.size(); i++) {
             ScopeName parent = ScopeName.parse("parents[" + i + "]", requested.get(i));
             if (parent.equals(scope)) {
-                throw Failures.failedPrecondition("parents[" + i + "] is '" + scope + "' itself: a scope cannot be "
+                throw Failures.failedPrecondition(Reason.CYCLE, "parents[" + i + "]", "parents[" + i + "] is '" + scope + "' itself: a scope cannot be "
                         + "its own parent; remove it from parents.");
             }
             Access.require(Grant.READ, parent.namespace(), "inherit from");
@@ -191,7 +192,7 @@ final class ScopeService implements BindableService {
                         SELECT p.parent_id FROM ancestor a JOIN scope_parent p ON p.scope_id = a.id)
                     SELECT 1 FROM ancestor WHERE id = ?""", parentId, scopeId).isPresent();
             if (closesCycle) {
-                throw Failures.failedPrecondition("parent '" + parent + "' already inherits from this scope, so "
+                throw Failures.failedPrecondition(Reason.CYCLE, "parents", "parent '" + parent + "' already inherits from this scope, so "
                         + "making it a parent would create a cycle; remove it from parents.");
             }
             Sql.update(tx, "INSERT INTO scope_parent (scope_id, parent_id) VALUES (?, ?)", scopeId, parentId);

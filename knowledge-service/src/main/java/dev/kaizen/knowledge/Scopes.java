@@ -21,7 +21,7 @@ final class Scopes {
     }
 
     static RuntimeException notFound(String argument, ScopeName scope) {
-        return Failures.notFound(argument + " '" + scope + "' does not exist: check the name "
+        return Failures.notFound(argument, argument + " '" + scope + "' does not exist: check the name "
                 + "(get_namespaces lists scopes) or create the scope first.");
     }
 
@@ -39,7 +39,7 @@ final class Scopes {
                         .setDescription(Sql.string(row, "description"))
                         .addAllParents(split(Sql.string(row, "parents")))
                         .build())
-                .orElseThrow(() -> Failures.notFound("The scope was deleted meanwhile; check the name and retry."));
+                .orElseThrow(() -> Failures.notFound(null, "The scope was deleted meanwhile; check the name and retry."));
     }
 
     static List<String> split(String names) {

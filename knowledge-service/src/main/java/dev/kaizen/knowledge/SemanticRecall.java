@@ -183,7 +183,7 @@ final class SemanticRecall implements AutoCloseable {
 
     /** Readiness details: the index's state and the outbox's backlog; never makes the service unready. */
     HealthCheck health() {
-        return dev.kaizen.server.Servers.readiness("semantic", () -> HealthCheckResponse.builder()
+        return dev.kaizen.runtime.ServiceRuntime.readiness("semantic", () -> HealthCheckResponse.builder()
                 .status(true)
                 .detail("model", model.id() + (embedder.isDone() ? "" : " (loading)"))
                 .detail("vector_index", ready() ? "ready" : "loading (" + feed.loaded() + " vectors so far)")

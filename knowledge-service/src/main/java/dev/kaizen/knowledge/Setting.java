@@ -14,6 +14,9 @@ record Setting(String key, String type, String value, String defaultValue, BigDe
     /** Whole numbers as the search reads them: ASCII digits, at most nine of them. */
     private static final Pattern INTEGER = Pattern.compile("[+-]?[0-9]{1,9}");
     /** Decimals as the search reads them: ASCII digits, an optional point, at most 15 digits each side. */
+    /** A plain number in form, however many digits: refused as too long, not as no number. */
+    private static final Pattern LONG_INTEGER = Pattern.compile("[+-]?[0-9]+");
+    private static final Pattern LONG_NUMBER = Pattern.compile("[+-]?(?:[0-9]+(?:\\.[0-9]*)?|\\.[0-9]+)");
     private static final Pattern DECIMAL = Pattern.compile("[+-]?(?:[0-9]{1,15}(?:\\.[0-9]{0,15})?|\\.[0-9]{1,15})");
 
     static Setting of(DbRow row) {
@@ -35,13 +38,15 @@ record Setting(String key, String type, String value, String defaultValue, BigDe
     String number(String given) {
         boolean integer = "integer".equals(type);
         if (!(integer ? INTEGER : DECIMAL).matcher(given).matches()) {
-            throw Failures.invalidArgument("value " + Rules.quote(given) + " is not " + (integer
-                    ? "a whole number" : "a plain decimal number") + ": " + key + " takes " + range()
-                    + ", written with the digits 0-9" + (integer ? "" : " and an optional decimal point") + ".");
+            String digits = integer ? "nine digits" : "15 digits on each side of the point";
+            throw Failures.invalidArgument("value", "value " + Rules.quote(given) + ((integer ? LONG_INTEGER : LONG_NUMBER).matcher(given).matches()
+                    ? " has more digits than a setting takes (at most " + digits + "): " + key + " takes " + range() + "."
+                    : " is not " + (integer ? "a whole number" : "a plain decimal number") + ": " + key + " takes "
+                    + range() + ", written with the digits 0-9" + (integer ? "" : " and an optional decimal point") + "."));
         }
         BigDecimal number = new BigDecimal(given);
         if ((min != null && number.compareTo(min) < 0) || (max != null && number.compareTo(max) > 0)) {
-            throw Failures.invalidArgument("value " + Rules.quote(given) + " is out of range: " + key + " takes "
+            throw Failures.invalidArgument("value", "value " + Rules.quote(given) + " is out of range: " + key + " takes "
                     + range() + ".");
         }
         return number.toPlainString();

@@ -189,9 +189,11 @@ final class TaskContextSearch {
                 WHERE r.by_words >= s.threshold OR r.by_meaning >= s.threshold
                 ORDER BY r.relevance DESC, sc.depth, r.id
                 LIMIT (SELECT max_results FROM settings))
-            SELECT b.id, t.content, b.relevance, b.by_words, b.by_meaning, qs.canonical AS scope, b.depth
-            FROM best b
-            JOIN knowledge_text t ON t.knowledge_id = b.id
+            -- the contents of the first entries the answer needs (from its offset on); the rest as it needs them
+            SELECT b.id, b.relevance, b.by_words, b.by_meaning, qs.canonical AS scope, b.depth,
+                   CASE WHEN b.position >= ? AND b.position < ?
+                        THEN (SELECT t.content FROM knowledge_text t WHERE t.knowledge_id = b.id) END AS content
+            FROM (SELECT best.*, row_number() OVER (ORDER BY relevance DESC, depth, id) - 1 AS position FROM best) b
             JOIN qualified_scope qs ON qs.id = b.scope_id
             ORDER BY b.relevance DESC, b.depth, b.id
             """.formatted(
@@ -240,7 +242,7 @@ final class TaskContextSearch {
     private static final String ANCESTORS = """
             WITH RECURSIVE
             ancestor (id, depth) AS (
-                SELECT ?::bigint, 0
+                SELECT id, 0 FROM qualified_scope WHERE namespace = ? AND name = ?
                 UNION
                 SELECT p.parent_id, a.depth + 1 FROM ancestor a JOIN scope_parent p ON p.scope_id = a.id
                 WHERE a.depth < %d),
@@ -257,14 +259,18 @@ final class TaskContextSearch {
     }
 
     /**
-     * Searches the scope {@code scopeId} and its ancestors that {@code mayRead} allows (by
-     * namespace): one list, best first. The ancestors left out are named in omitted_scopes when the
-     * caller can see them, as parents of a scope it reads; those further up are left out unnamed.
-     * With {@code semantic} (null: off), each query's nearest entries by meaning join the ranking.
+     * Searches {@code scope} and its ancestors that {@code mayRead} allows (by namespace): one list,
+     * best first, of which {@code page} answers its part (the contents it needs are read then, and
+     * only those). The ancestors left out are named in omitted_scopes when the caller can see them,
+     * as parents of a scope it reads; those further up are left out unnamed. With {@code semantic}
+     * (null: off), each query's nearest entries by meaning join the ranking.
      */
-    static GetTaskContextResponse search(DbExecute db, long scopeId, List<String> queries, String taskSize,
-                                         Predicate<String> mayRead, SemanticRecall semantic) {
-        List<DbRow> rows = Sql.rows(db, ANCESTORS, scopeId);
+    static GetTaskContextResponse search(DbExecute db, ScopeName scope, List<String> queries, String taskSize,
+                                         TaskContextPage page, Predicate<String> mayRead, SemanticRecall semantic) {
+        List<DbRow> rows = Sql.rows(db, ANCESTORS, scope.namespace(), scope.name());
+        if (rows.isEmpty()) {
+            throw Scopes.notFound("scope", scope);
+        }
         List<Ancestor> ancestors = rows.stream()
                 .map(row -> new Ancestor(Sql.number(row, "id"), (int) Sql.number(row, "depth"), Sql.string(row, "canonical"),
                         mayRead.test(Sql.string(row, "namespace")), Scopes.split(Sql.string(row, "children")).stream()
@@ -279,20 +285,36 @@ final class TaskContextSearch {
         Meaning meaning = semantic == null || rows.isEmpty() || ((Number) Sql.value(rows.getFirst(), "semantic_weight"))
                 .doubleValue() <= 0 ? Meaning.NONE : Meaning.of(semantic.neighbours(queries,
                 searched.stream().mapToLong(Ancestor::id).toArray(), (int) Sql.number(rows.getFirst(), "max_results")));
+        List<TaskContextEntry> ranked = new java.util.ArrayList<>();
+        java.util.Map<Long, String> read = new java.util.HashMap<>();
         for (DbRow row : Sql.rows(db, SEARCH, searched.stream().map(Ancestor::id).toArray(Long[]::new),
                 searched.stream().map(Ancestor::depth).toArray(Integer[]::new), QueryWords.QUESTION_FILLER,
-                queries.toArray(String[]::new), taskSize, meaning.queries(), meaning.ids(), meaning.similarities())) {
+                queries.toArray(String[]::new), taskSize, meaning.queries(), meaning.ids(), meaning.similarities(),
+                page.firstRead(), page.firstRead() + page.firstBatch())) {
+            if (Sql.value(row, "content") != null) {
+                read.put(Sql.number(row, "id"), Sql.string(row, "content"));
+            }
             boolean byWords = (Boolean) Sql.value(row, "by_words");
             boolean byMeaning = (Boolean) Sql.value(row, "by_meaning");
-            response.addEntries(TaskContextEntry.newBuilder()
+            ranked.add(TaskContextEntry.newBuilder()
                     .setId(Sql.number(row, "id"))
-                    .setContent(Sql.string(row, "content"))
                     .setRelevance(((Number) row.column("relevance").get()).doubleValue())
                     .setScope(Sql.string(row, "scope"))
                     .setDistance((int) Sql.number(row, "depth"))
-                    .setMatch(byWords && byMeaning ? Match.MATCH_BOTH : byMeaning ? Match.MATCH_MEANING : Match.MATCH_WORDS));
+                    .setMatch(byWords && byMeaning ? Match.MATCH_BOTH : byMeaning ? Match.MATCH_MEANING : Match.MATCH_WORDS)
+                    .build());
         }
-        return response.build();
+        return page.answer(ranked, read, ids -> contents(db, ids), response).build();
+    }
+
+    /** The contents of the entries {@code ids}, by id. */
+    private static java.util.Map<Long, String> contents(DbExecute db, List<Long> ids) {
+        java.util.Map<Long, String> contents = new java.util.HashMap<>();
+        for (DbRow row : Sql.rows(db, "SELECT knowledge_id, content FROM knowledge_text WHERE knowledge_id = ANY (?)",
+                (Object) ids.toArray(Long[]::new))) {
+            contents.put(Sql.number(row, "knowledge_id"), Sql.string(row, "content"));
+        }
+        return contents;
     }
 
     /** Each query's neighbours by meaning as the statement takes them: three arrays of the same length. */

@@ -12,7 +12,7 @@ final class TaskSizes {
     /** The database value, or null for TASK_SIZE_UNSPECIFIED (no task size). */
     static String toDatabase(TaskSize size) {
         if (size == TaskSize.UNRECOGNIZED) {
-            throw Failures.invalidArgument("task_size is not one of XS, S, M, L, XL.");
+            throw Failures.invalidArgument("task_size", "task_size is not one of XS, S, M, L, XL.");
         }
         return size == TaskSize.TASK_SIZE_UNSPECIFIED ? null : size.name().substring(PREFIX.length());
     }

@@ -103,7 +103,7 @@ class AuthorizationTest {
 
     private static Channel as(String principal) {
         Metadata headers = new Metadata();
-        headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + TOKENS.get(principal));
+        headers.put(dev.kaizen.api.Headers.AUTHORIZATION, "Bearer " + TOKENS.get(principal));
         return ClientInterceptors.intercept(service.channel, MetadataUtils.newAttachHeadersInterceptor(headers));
     }
 
@@ -132,7 +132,9 @@ class AuthorizationTest {
     private static String denied(String scope, Executable call) {
         StatusRuntimeException e = assertThrows(StatusRuntimeException.class, call);
         assertEquals(Status.Code.PERMISSION_DENIED, e.getStatus().getCode(), () -> "status of: " + e.getStatus());
-        assertEquals(scope, e.getTrailers().get(Metadata.Key.of(Access.REQUIRED_SCOPE_HEADER, Metadata.ASCII_STRING_MARSHALLER)));
+        assertEquals(scope, e.getTrailers().get(dev.kaizen.api.Headers.REQUIRED_GRANT_SCOPE));
+        assertEquals(java.util.Optional.of(scope), dev.kaizen.api.ErrorDetails.metadata(e, dev.kaizen.api.ErrorDetails.REQUIRED_GRANT_SCOPE));
+        assertTrue(dev.kaizen.api.ErrorDetails.is(e, dev.kaizen.api.ErrorDetails.Reason.GRANT_MISSING));
         assertTrue(e.getStatus().getDescription().contains(scope), e.getStatus().getDescription());
         return e.getStatus().getDescription();
     }

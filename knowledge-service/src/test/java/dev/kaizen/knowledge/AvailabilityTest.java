@@ -5,11 +5,10 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
+import dev.kaizen.stack.Await;
 import dev.kaizen.api.v1.CreateNamespaceRequest;
 import dev.kaizen.api.v1.WriteKnowledgeRequest;
 import dev.kaizen.stack.PostgresServer;
@@ -27,6 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** knowledge-service while PostgreSQL goes away and comes back, seen through a cuttable proxy. */
 class AvailabilityTest {
+    private static final Duration WITHIN = Duration.ofSeconds(20);
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static TcpProxy proxy;
     private static RunningService service;
@@ -56,20 +56,20 @@ class AvailabilityTest {
         proxy.cut();
         String message = ServiceTest.assertRefused(Status.Code.UNAVAILABLE, this::write);
         assertTrue(message.contains("unavailable"), message);
-        await(() -> ready() == 503, "readiness turns false while the database is down");
-        await(() -> grpcHealth() == ServingStatus.NOT_SERVING, "grpc health turns NOT_SERVING");
+        Await.until("readiness turns false while the database is down", WITHIN, () -> ready() == 503);
+        Await.until("grpc health turns NOT_SERVING", WITHIN, () -> grpcHealth() == ServingStatus.NOT_SERVING);
         assertEquals(200, get("/observe/health/live"), "the process itself stays alive");
 
         proxy.reconnect();
-        await(() -> {
+        Await.until("writes work again once the database is back", WITHIN, () -> {
             try {
                 write();
                 return true;
             } catch (RuntimeException e) {
                 return false;
             }
-        }, "writes work again once the database is back");
-        await(() -> ready() == 200, "readiness turns true again");
+        });
+        Await.until("readiness turns true again", WITHIN, () -> ready() == 200);
         assertEquals(ServingStatus.SERVING, grpcHealth());
     }
 
@@ -93,16 +93,6 @@ class AvailabilityTest {
                     .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
         } catch (Exception e) {
             throw new IllegalStateException(e);
-        }
-    }
-
-    static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        Instant deadline = Instant.now().plusSeconds(20);
-        while (!condition.getAsBoolean()) {
-            if (Instant.now().isAfter(deadline)) {
-                throw new AssertionError("timed out waiting until " + what);
-            }
-            Thread.sleep(200);
         }
     }
 

@@ -11,8 +11,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
+import dev.kaizen.stack.Await;
 import dev.kaizen.api.v1.CreateNamespaceRequest;
 import dev.kaizen.api.v1.KnowledgeServiceGrpc;
 import dev.kaizen.api.v1.WriteKnowledgeRequest;
@@ -38,6 +38,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * overloaded one; the service here has two connections and lets a call wait 200 ms for its turn.
  */
 class CallLimitsTest {
+    private static final Duration WITHIN = Duration.ofSeconds(10);
     /** Blocking calls each on a thread of their own (the common pool has one thread on two cores). */
     private static final java.util.concurrent.ExecutorService CLIENTS = java.util.concurrent.Executors
             .newVirtualThreadPerTaskExecutor();
@@ -100,14 +101,6 @@ class CallLimitsTest {
         }
     }
 
-    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        Instant deadline = Instant.now().plusSeconds(10);
-        while (!condition.getAsBoolean()) {
-            assertTrue(Instant.now().isBefore(deadline), () -> "timed out waiting until " + what + ": " + activity());
-            Thread.sleep(50);
-        }
-    }
-
     @Test
     void theCallersDeadlineBoundsItsStatementsInTheDatabase() throws Exception {
         try (Connection lock = lockKnowledge()) {
@@ -116,7 +109,7 @@ class CallLimitsTest {
                     .newBlockingStub(service.channel).withDeadlineAfter(1, TimeUnit.SECONDS).writeKnowledge(write("Late.")));
             assertEquals(Status.Code.DEADLINE_EXCEEDED, late.getStatus().getCode());
             assertTrue(Duration.between(start, Instant.now()).toMillis() < 2_500);
-            await("the statement is cancelled in PostgreSQL, the lock still held", () -> running() == 0);
+            Await.until("the statement is cancelled in PostgreSQL, the lock still held", WITHIN, () -> running() == 0, CallLimitsTest::activity);
             lock.rollback();
         }
     }
@@ -134,10 +127,10 @@ class CallLimitsTest {
                     outcome.complete(e.getStatus());
                 }
             })));
-            await("the write waits for the lock", () -> running() == 1);
+            Await.until("the write waits for the lock", WITHIN, () -> running() == 1, CallLimitsTest::activity);
             call.cancel(null);
             assertEquals(Status.Code.CANCELLED, outcome.get(5, TimeUnit.SECONDS).getCode());
-            await("the statement is cancelled in PostgreSQL, the lock still held", () -> running() == 0);
+            Await.until("the statement is cancelled in PostgreSQL, the lock still held", WITHIN, () -> running() == 0, CallLimitsTest::activity);
             lock.rollback();
         }
     }
@@ -152,7 +145,7 @@ class CallLimitsTest {
                 inFlight.add(CompletableFuture.supplyAsync(() -> stub.withDeadlineAfter(30, TimeUnit.SECONDS)
                         .writeKnowledge(write(content)), CLIENTS));
             }
-            await("two writes hold both connections", () -> running() == 2);
+            Await.until("two writes hold both connections", WITHIN, () -> running() == 2, CallLimitsTest::activity);
             List<CompletableFuture<Status>> more = new ArrayList<>();
             Instant start = Instant.now();
             for (int i = 0; i < 10; i++) {

@@ -5,9 +5,15 @@ import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
 import java.util.Map;
 
+import java.util.Optional;
+
+import com.google.rpc.BadRequest;
+import dev.kaizen.api.ErrorDetails;
+import dev.kaizen.api.ErrorDetails.Reason;
 import dev.kaizen.api.RuleViolation;
 import dev.kaizen.api.v1.TaskSize;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -20,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class FailuresTest {
 
     private static Status status(Throwable failure) {
-        return Failures.toStatus(failure, "kaizen.v1.Test/Call");
+        return Failures.toWire(failure, "kaizen.v1.Test/Call").getStatus();
     }
 
     private static RuntimeException sql(String state) {
@@ -29,10 +35,44 @@ class FailuresTest {
 
     @Test
     void refusalsAndRuleViolationsKeepTheirMessages() {
-        assertEquals(Status.Code.NOT_FOUND, status(Failures.notFound("gone.")).getCode());
-        Status violation = status(new RuleViolation("name 'X' is not a valid name."));
+        assertEquals(Status.Code.NOT_FOUND, status(Failures.notFound(null, "gone.")).getCode());
+        Status violation = status(new RuleViolation("name", "'X' is not a valid name."));
         assertEquals(Status.Code.INVALID_ARGUMENT, violation.getCode());
         assertEquals("name 'X' is not a valid name.", violation.getDescription());
+    }
+
+    @Test
+    void everyStatusCarriesAReasonAndARuleViolationItsField() {
+        StatusRuntimeException violation = Failures.toWire(new RuleViolation("entries[3].content", "is blank."), "m");
+        assertEquals(Optional.of(Reason.RULE_BROKEN), ErrorDetails.reason(violation));
+        BadRequest.FieldViolation field = ErrorDetails.fieldViolations(violation).getFirst();
+        assertEquals("entries[3].content", field.getField());
+        assertEquals("is blank.", field.getDescription());
+        assertEquals(3, ErrorDetails.index(field.getField(), "entries").getAsInt());
+        assertEquals("content", ErrorDetails.below(field.getField()));
+
+        assertEquals(Optional.of(Reason.UNAVAILABLE), ErrorDetails.reason(Failures.toWire(sql("08006"), "m")));
+        assertEquals(Optional.of(Reason.CONCURRENT_CHANGE), ErrorDetails.reason(Failures.toWire(sql("40001"), "m")));
+        StatusRuntimeException bug = Failures.toWire(new NullPointerException(), "m");
+        assertEquals(Optional.of(Reason.INTERNAL), ErrorDetails.reason(bug));
+        assertTrue(bug.getStatus().getDescription().contains(ErrorDetails.metadata(bug, ErrorDetails.REFERENCE).orElseThrow()));
+        // a status made without details gets the reason its code implies
+        assertEquals(Optional.of(Reason.TIMEOUT), ErrorDetails.reason(Failures.toWire(
+                Status.DEADLINE_EXCEEDED.withDescription("late").asRuntimeException(), "m")));
+        assertEquals(Optional.of(Reason.PROTECTED), ErrorDetails.reason(Failures.toWire(
+                Failures.failedPrecondition(Reason.PROTECTED, "name", "name 'global' is protected."), "m")));
+    }
+
+    @Test
+    void detailsStayWithinTheTrailerBudget() {
+        StatusRuntimeException wire = Failures.toWire(new RuleViolation("value", "\u00e9".repeat(50_000)), "m");
+        byte[][] serialized = io.grpc.InternalMetadata.serialize(wire.getTrailers());
+        int bytes = 0;
+        for (byte[] part : serialized) {
+            bytes += part.length;
+        }
+        assertTrue(bytes < 4 * Failures.DETAIL_MAX_BYTES, bytes + " bytes of details");
+        assertEquals(Optional.of(Reason.RULE_BROKEN), ErrorDetails.reason(wire));
     }
 
     @Test
@@ -77,7 +117,7 @@ class FailuresTest {
         String long1 = Failures.wire("é".repeat(10_000));
         assertTrue(long1.length() <= Failures.MESSAGE_MAX_BYTES && long1.endsWith("%C3%A9..."), long1.length() + "");
         assertTrue(Failures.wire("x".repeat(100_000)).length() <= Failures.MESSAGE_MAX_BYTES);
-        assertEquals(Failures.MESSAGE_MAX_BYTES, status(new RuleViolation("y".repeat(5000))).getDescription().length());
+        assertEquals(Failures.MESSAGE_MAX_BYTES, status(new RuleViolation("y", "y".repeat(5000))).getDescription().length());
     }
 
     @Test
@@ -94,6 +134,11 @@ class FailuresTest {
         for (String bad : new String[] {"1e39", "1e-46", "0.\uFF15", "NaN", "Infinity", "-0.1", "1".repeat(16)}) {
             assertThrows(io.grpc.StatusRuntimeException.class, () -> threshold.number(bad), bad);
         }
+        // a plain number that is only too long is told so
+        assertTrue(assertThrows(StatusRuntimeException.class, () -> threshold.number("1".repeat(10_000)))
+                .getStatus().getDescription().contains("has more digits than a setting takes"));
+        assertTrue(assertThrows(StatusRuntimeException.class, () -> maxResults.number("100.0"))
+                .getStatus().getDescription().contains("is not a whole number"));
     }
 
     @Test

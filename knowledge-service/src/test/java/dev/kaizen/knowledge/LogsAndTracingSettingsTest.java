@@ -5,8 +5,8 @@ import java.util.Map;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
 
-import dev.kaizen.server.JsonLogFormatter;
-import dev.kaizen.server.Tracing;
+import dev.kaizen.runtime.JsonLogFormatter;
+import dev.kaizen.runtime.Tracing;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.context.Scope;
 import io.opentelemetry.sdk.trace.ReadWriteSpan;

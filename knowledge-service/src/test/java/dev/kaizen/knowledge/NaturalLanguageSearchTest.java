@@ -10,7 +10,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +18,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.zip.GZIPInputStream;
 
+import dev.kaizen.stack.Await;
 import dev.kaizen.api.v1.ImportKnowledgeRequest;
 import dev.kaizen.api.v1.KnowledgeEntry;
 import dev.kaizen.api.v1.TaskSize;
@@ -115,26 +115,23 @@ class NaturalLanguageSearchTest extends ServiceTest {
     }
 
     /** Waits until the service's vector index holds {@code entries} (readiness shows how many it holds). */
-    private static void awaitIndexed(int entries) throws Exception {
+    private static void awaitIndexed(int entries) {
         HttpClient http = HttpClient.newHttpClient();
-        Instant deadline = Instant.now().plus(INDEXED_WITHIN);
-        while (true) {
-            String health = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.server.adminPort()
-                    + "/observe/health/ready")).build(), HttpResponse.BodyHandlers.ofString()).body();
-            Matcher indexed = INDEXED.matcher(health);
-            if (indexed.find() && Long.parseLong(indexed.group(1)) >= entries) {
-                return;
+        String[] health = {""};
+        Await.until("the vector index holds " + entries + " entries", INDEXED_WITHIN, () -> {
+            try {
+                health[0] = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.server.adminPort()
+                        + "/observe/health/ready")).build(), HttpResponse.BodyHandlers.ofString()).body();
+            } catch (java.io.IOException | InterruptedException e) {
+                throw new IllegalStateException(e);
             }
-            if (Instant.now().isAfter(deadline)) {
-                throw new AssertionError("the vector index did not hold " + entries + " entries within "
-                        + INDEXED_WITHIN.toMinutes() + " minutes: " + health);
-            }
-            Thread.sleep(500);
-        }
+            Matcher indexed = INDEXED.matcher(health[0]);
+            return indexed.find() && Long.parseLong(indexed.group(1)) >= entries;
+        }, () -> health[0]);
     }
 
     private static void set(String key, String value) {
-        service.config().updateConfig(UpdateConfigRequest.newBuilder().setKey(key).setValue(value).build());
+        service.settings().updateConfig(UpdateConfigRequest.newBuilder().setKey(key).setValue(value).build());
     }
 
     private static List<String[]> read(String resource) throws IOException {

@@ -23,6 +23,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import dev.kaizen.stack.Await;
 import dev.kaizen.api.v1.CreateNamespaceRequest;
 import dev.kaizen.api.v1.GetKnowledgeRequest;
 import dev.kaizen.api.v1.GetTaskContextRequest;
@@ -55,7 +56,7 @@ class ReadReplicaTest {
     private static final Duration APPLY_DELAY = Duration.ofMillis(30);
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static StreamingStandby databases;
-    private static Server server;
+    private static KnowledgeServer server;
     private static ManagedChannel channel;
     private static final String NAMESPACE = "replicated";
 
@@ -63,7 +64,7 @@ class ReadReplicaTest {
     static void start() throws Exception {
         Path folder = Path.of("target", "read-replica-" + System.nanoTime()).toAbsolutePath();
         databases = StreamingStandby.start(folder, "kaizen", APPLY_DELAY);
-        server = Server.start(Server.config(Map.of(
+        server = KnowledgeServer.start(KnowledgeServer.config(Map.of(
                 "server.host", "127.0.0.1",
                 "server.port", "0",
                 "admin.port", "0",
@@ -252,19 +253,16 @@ class ReadReplicaTest {
         return sum;
     }
 
-    private static void awaitUsable(boolean usable) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    private static void awaitUsable(boolean usable) {
         String expected = usable ? "1.0" : "0.0";
-        while (true) {
-            Matcher gauge = Pattern.compile("(?m)^kaizen_db_replica_usable(\\{[^}]*\\})? ([0-9.]+)").matcher(metrics());
-            if (gauge.find() && gauge.group(2).equals(expected)) {
-                return;
+        Await.until("the replica is " + (usable ? "taken back" : "left out"), Duration.ofSeconds(30), () -> {
+            try {
+                Matcher gauge = Pattern.compile("(?m)^kaizen_db_replica_usable(\\{[^}]*\\})? ([0-9.]+)").matcher(metrics());
+                return gauge.find() && gauge.group(2).equals(expected);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
             }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("the replica was not " + (usable ? "taken back" : "left out") + " in 30 s");
-            }
-            Thread.sleep(100);
-        }
+        }, ReadReplicaTest::metricsQuietly);
     }
 
     private static String metricsQuietly() {

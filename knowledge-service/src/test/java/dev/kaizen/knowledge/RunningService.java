@@ -24,12 +24,12 @@ import io.helidon.config.Config;
  */
 final class RunningService implements AutoCloseable {
     private static final long DEADLINE_SECONDS = 30;
-    final Server server;
+    final KnowledgeServer server;
     final ManagedChannel channel;
     private final String jdbcUrl;
     private final PostgresServer postgres;
 
-    private RunningService(Server server, String jdbcUrl, PostgresServer postgres) {
+    private RunningService(KnowledgeServer server, String jdbcUrl, PostgresServer postgres) {
         this.server = server;
         this.jdbcUrl = jdbcUrl;
         this.postgres = postgres;
@@ -43,7 +43,7 @@ final class RunningService implements AutoCloseable {
     }
 
     static RunningService start(String jdbcUrl, PostgresServer postgres, Map<String, String> extra) {
-        return new RunningService(Server.start(config(jdbcUrl, postgres, extra)), jdbcUrl, postgres);
+        return new RunningService(KnowledgeServer.start(config(jdbcUrl, postgres, extra)), jdbcUrl, postgres);
     }
 
     static Config config(String jdbcUrl, PostgresServer postgres, Map<String, String> extra) {
@@ -57,7 +57,7 @@ final class RunningService implements AutoCloseable {
                 "db.health.interval", "PT0.5S",
                 "shutdown.grace", "PT1S"));
         settings.putAll(extra);
-        return Server.config(settings);
+        return KnowledgeServer.config(settings);
     }
 
     NamespaceServiceGrpc.NamespaceServiceBlockingStub namespaces() {
@@ -72,7 +72,7 @@ final class RunningService implements AutoCloseable {
         return KnowledgeServiceGrpc.newBlockingStub(channel).withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS);
     }
 
-    ConfigServiceGrpc.ConfigServiceBlockingStub config() {
+    ConfigServiceGrpc.ConfigServiceBlockingStub settings() {
         return ConfigServiceGrpc.newBlockingStub(channel).withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS);
     }
 

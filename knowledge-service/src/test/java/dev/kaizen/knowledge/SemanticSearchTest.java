@@ -1,11 +1,10 @@
 package dev.kaizen.knowledge;
 
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Supplier;
 
+import dev.kaizen.stack.Await;
 import dev.kaizen.api.v1.DeleteKnowledgeRequest;
 import dev.kaizen.api.v1.GetTaskContextResponse;
 import dev.kaizen.api.v1.Match;
@@ -47,7 +46,7 @@ class SemanticSearchTest extends ServiceTest {
         String scope = namespace() + ":default";
         long rollback = write(scope, ROLLBACK, "release image");
         write(scope, "Name Python functions in snake_case.", "python naming");
-        TaskContextEntry found = await("the entry is found by meaning", () -> first(search(scope, QUESTION), rollback));
+        TaskContextEntry found = Await.value("the entry is found by meaning", EMBEDDED_WITHIN, () -> first(search(scope, QUESTION), rollback));
         assertEquals(Match.MATCH_MEANING, found.getMatch(), "no word of the question is in the entry");
         assertTrue(found.getRelevance() > 0 && found.getRelevance() <= 1, "relevance is 0-1: " + found.getRelevance());
         GetTaskContextResponse both = search(scope, "redeploy the previous image");
@@ -63,7 +62,7 @@ class SemanticSearchTest extends ServiceTest {
         long mine = write(ns + ":mine", ROLLBACK, "release image");
         long sibling = write(ns + ":sibling", ROLLBACK, "release image");
         long small = write(ns + ":mine", "Roll back a failed deploy with the image before it.", "deploy", TaskSize.TASK_SIZE_XS);
-        await("both are found by meaning", () -> {
+        Await.value("both are found by meaning", EMBEDDED_WITHIN, () -> {
             List<Long> found = ids(search(ns + ":mine", QUESTION));
             return found.contains(mine) && found.contains(small) ? found : null;
         });
@@ -81,21 +80,21 @@ class SemanticSearchTest extends ServiceTest {
         String ns = namespace();
         createScope(ns + ":elsewhere");
         long entry = write(ns + ":default", ROLLBACK, "release image");
-        double before = await("found by meaning", () -> first(search(ns + ":default", QUESTION), entry)).getRelevance();
+        double before = Await.value("found by meaning", EMBEDDED_WITHIN, () -> first(search(ns + ":default", QUESTION), entry)).getRelevance();
         service.knowledge().updateKnowledge(UpdateKnowledgeRequest.newBuilder().setId(entry)
                 .setContent("Pin every dependency to an exact version in the lock file.").build());
-        await("the old meaning is gone", () -> relevance(search(ns + ":default", QUESTION), entry) < before / 2 ? true : null);
+        Await.value("the old meaning is gone", EMBEDDED_WITHIN, () -> relevance(search(ns + ":default", QUESTION), entry) < before / 2 ? true : null);
         assertEquals(Match.MATCH_BOTH, first(search(ns + ":default", "How do we pin library versions?"), entry).getMatch());
         service.knowledge().updateKnowledge(UpdateKnowledgeRequest.newBuilder().setId(entry)
                 .setScope(ns + ":elsewhere").build());
         assertFalse(ids(search(ns + ":default", "How do we pin library versions?")).contains(entry));
-        await("the moved entry is found by meaning from its new scope", () -> {
+        Await.value("the moved entry is found by meaning from its new scope", EMBEDDED_WITHIN, () -> {
             TaskContextEntry found = first(search(ns + ":elsewhere", "How do we pin library versions?"), entry);
             return found != null && found.getMatch() == Match.MATCH_BOTH ? found : null;
         });
         service.knowledge().deleteKnowledge(DeleteKnowledgeRequest.newBuilder().setId(entry).build());
         assertFalse(ids(search(ns + ":elsewhere", "How do we pin library versions?")).contains(entry));
-        await("the deleted entry leaves the index", () -> service.sqlNumber("SELECT count(*) FROM knowledge_embedding "
+        Await.value("the deleted entry leaves the index", EMBEDDED_WITHIN, () -> service.sqlNumber("SELECT count(*) FROM knowledge_embedding "
                 + "WHERE knowledge_id = " + entry) == 0 ? true : null);
     }
 
@@ -103,7 +102,7 @@ class SemanticSearchTest extends ServiceTest {
     void weightZeroIsSearchByWordsAloneAndTurningItOnAgainEmbedsWhatWasMissed() {
         String scope = namespace() + ":default";
         long early = write(scope, ROLLBACK, "release image");
-        await("found by meaning", () -> first(search(scope, QUESTION), early));
+        Await.value("found by meaning", EMBEDDED_WITHIN, () -> first(search(scope, QUESTION), early));
         set("search.semantic_weight", "0");
         try {
             assertFalse(ids(search(scope, QUESTION)).contains(early), "by words alone, nothing matches");
@@ -111,7 +110,7 @@ class SemanticSearchTest extends ServiceTest {
             assertEquals(0, service.sqlNumber("SELECT count(*) FROM embedding_outbox WHERE knowledge_id = " + late),
                     "with semantic recall off, nothing is queued");
             set("search.semantic_weight", "1");
-            await("the entry written while it was off is found by meaning",
+            Await.value("the entry written while it was off is found by meaning", EMBEDDED_WITHIN,
                     () -> first(search(scope, "How do we undo a bad deployment?"), late));
         } finally {
             set("search.semantic_weight", "1");
@@ -145,26 +144,6 @@ class SemanticSearchTest extends ServiceTest {
     }
 
     private static void set(String key, String value) {
-        service.config().updateConfig(UpdateConfigRequest.newBuilder().setKey(key).setValue(value).build());
-    }
-
-    /** What {@code probe} answers once it answers something other than null, within {@link #EMBEDDED_WITHIN}. */
-    private static <T> T await(String what, Supplier<T> probe) {
-        Instant deadline = Instant.now().plus(EMBEDDED_WITHIN);
-        while (true) {
-            T answer = probe.get();
-            if (answer != null) {
-                return answer;
-            }
-            if (Instant.now().isAfter(deadline)) {
-                throw new AssertionError("timed out after " + EMBEDDED_WITHIN.toSeconds() + " s waiting until " + what);
-            }
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted waiting until " + what);
-            }
-        }
+        service.settings().updateConfig(UpdateConfigRequest.newBuilder().setKey(key).setValue(value).build());
     }
 }

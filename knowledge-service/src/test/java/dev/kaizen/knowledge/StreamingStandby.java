@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
+import dev.kaizen.stack.Await;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 
 /**
@@ -151,8 +152,7 @@ final class StreamingStandby implements AutoCloseable {
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(standbyLog.toFile()))
                 .start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (true) {
+        Await.until("the standby accepts read-only queries", Duration.ofSeconds(60), () -> {
             try (Connection connection = DriverManager.getConnection(standbyUrl("postgres"), "postgres", "");
                  Statement statement = connection.createStatement();
                  ResultSet recovery = statement.executeQuery("SELECT pg_is_in_recovery()")) {
@@ -160,16 +160,15 @@ final class StreamingStandby implements AutoCloseable {
                 if (!recovery.getBoolean(1)) {
                     throw new IllegalStateException("the standby is not in recovery");
                 }
-                running = true;
-                return;
+                return true;
             } catch (SQLException notYet) {
-                if (standby.isAlive() ? System.nanoTime() > deadline : standby.exitValue() != 0) {
-                    throw new IllegalStateException("the standby did not start; " + standbyLog + ":\n"
-                            + Files.readString(standbyLog), notYet);
+                if (!standby.isAlive() && standby.exitValue() != 0) {
+                    throw new IllegalStateException("the standby did not start; " + standbyLog + ":\n" + log(), notYet);
                 }
-                Thread.sleep(100);
+                return false;
             }
-        }
+        }, () -> "the end of " + standbyLog + ":\n" + log());
+        running = true;
     }
 
     /** Stops the standby the way an operator or a failing node does it quickly (fast shutdown: sessions are ended). */
@@ -245,6 +244,14 @@ final class StreamingStandby implements AutoCloseable {
             return Files.readString(log);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    private String log() {
+        try {
+            return Files.readString(standbyLog);
+        } catch (java.io.IOException e) {
+            return "(no log: " + e.getMessage() + ")";
         }
     }
 }

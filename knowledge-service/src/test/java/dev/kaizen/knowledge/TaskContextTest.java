@@ -17,11 +17,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class TaskContextTest extends ServiceTest {
 
     private static void set(String key, String value) {
-        service.config().updateConfig(UpdateConfigRequest.newBuilder().setKey(key).setValue(value).build());
+        service.settings().updateConfig(UpdateConfigRequest.newBuilder().setKey(key).setValue(value).build());
     }
 
     private static void reset(String key) {
-        service.config().resetConfig(dev.kaizen.api.v1.ResetConfigRequest.newBuilder().setKey(key).build());
+        service.settings().resetConfig(dev.kaizen.api.v1.ResetConfigRequest.newBuilder().setKey(key).build());
     }
 
     @Test
@@ -52,6 +52,33 @@ class TaskContextTest extends ServiceTest {
         assertEquals(other + ":shared", shared.getScope());
         assertEquals(2, shared.getDistance());
         assertTrue(ids(search(ns + ":project", TaskSize.TASK_SIZE_UNSPECIFIED, mark)).contains(inGlobal));
+    }
+
+    @Test
+    void withABudgetTheServiceAnswersOnePageAndTheNextReadsOn() {
+        String mark = marker();
+        String scope = namespace() + ":default";
+        for (int i = 0; i < 30; i++) {
+            write(scope, "Rule " + i + " about " + mark + ". " + "More words that make the entry long. ".repeat(40), mark);
+        }
+        dev.kaizen.api.v1.GetTaskContextRequest request = dev.kaizen.api.v1.GetTaskContextRequest.newBuilder()
+                .setScope(scope).addQueries(mark).build();
+        List<Long> all = ids(service.knowledge().getTaskContext(request));
+        GetTaskContextResponse first = service.knowledge().getTaskContext(request.toBuilder().setMaxTokens(1_000).build());
+        assertEquals(30, first.getMatched());
+        assertTrue(first.hasNextOffset() && first.getNextOffset() == first.getEntriesCount(), first::toString);
+        assertTrue(!first.getEntries(0).getContent().isEmpty() && first.getEntries(0).getExcerpt().isEmpty(), "the best whole");
+        TaskContextEntry last = first.getEntries(first.getEntriesCount() - 1);
+        assertTrue(last.getContent().isEmpty() && last.getExcerpt().contains(mark), "the rest as excerpts: " + last);
+        GetTaskContextResponse second = service.knowledge().getTaskContext(request.toBuilder().setMaxTokens(1_000)
+                .setOffset(first.getNextOffset()).build());
+        assertEquals(all.get(first.getNextOffset()), second.getEntries(0).getId(), "the next page starts where the first ended");
+        assertEquals(Status.Code.INVALID_ARGUMENT, Status.fromThrowable(org.junit.jupiter.api.Assertions.assertThrows(
+                io.grpc.StatusRuntimeException.class, () -> service.knowledge().getTaskContext(
+                        request.toBuilder().setMaxTokens(10).build()))).getCode());
+        assertEquals(Status.Code.INVALID_ARGUMENT, Status.fromThrowable(org.junit.jupiter.api.Assertions.assertThrows(
+                io.grpc.StatusRuntimeException.class, () -> service.knowledge().getTaskContext(
+                        request.toBuilder().setOffset(Rules.RESULTS_MAX + 1).build()))).getCode());
     }
 
     @Test

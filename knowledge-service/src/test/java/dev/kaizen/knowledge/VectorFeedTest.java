@@ -7,12 +7,11 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
 
+import dev.kaizen.stack.Await;
 import dev.kaizen.api.v1.DeleteKnowledgeRequest;
 import dev.kaizen.api.v1.UpdateKnowledgeRequest;
 import dev.kaizen.stack.PostgresServer;
@@ -31,6 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * embedding workers write them (no model needed).
  */
 class VectorFeedTest extends ServiceTest {
+    private static final Duration WITHIN = Duration.ofSeconds(20);
     private static final String MODEL = "test-model";
     private static final float RANGE = 0.5f;
     private static String jdbcUrl;
@@ -45,7 +45,7 @@ class VectorFeedTest extends ServiceTest {
         service = RunningService.start(jdbcUrl, postgres, Map.of());
         Map<String, String> db = new HashMap<>(Map.of("db.url", jdbcUrl, "db.user", postgres.user(),
                 "db.password", postgres.password()));
-        database = Database.connect(Server.config(db).get("db"));
+        database = Database.connect(KnowledgeServer.config(db).get("db"));
         try {
             folder = Files.createTempDirectory("vector-feed-test");
         } catch (java.io.IOException e) {
@@ -67,18 +67,17 @@ class VectorFeedTest extends ServiceTest {
         try (VectorIndex index = new VectorIndex(folder, RANGE);
              VectorFeed feed = new VectorFeed(database, index, MODEL, Duration.ofMillis(50));
              Connection slow = DriverManager.getConnection(jdbcUrl, postgres.user(), postgres.password())) {
-            await("the index has loaded", () -> feed.state() == VectorFeed.State.READY);
+            Await.until("the index has loaded", WITHIN, () -> feed.state() == VectorFeed.State.READY);
             // a transaction stores a vector and stays open while a later one stores another and commits
             slow.setAutoCommit(false);
             storeVector(slow, early, 1);
             try (Connection quick = DriverManager.getConnection(jdbcUrl, postgres.user(), postgres.password())) {
                 storeVector(quick, late, 2);
             }
-            await("the committed vector is in the index at once", () -> index.size() == 1);
-            Thread.sleep(300);
-            assertEquals(1, index.size(), "nothing uncommitted is read");
+            Await.until("the committed vector is in the index at once", WITHIN, () -> index.size() == 1);
+            Await.holds("nothing uncommitted is read", Duration.ofMillis(300), () -> index.size() == 1);
             slow.commit();
-            await("the vector committed late is not missed", () -> index.size() == 2);
+            Await.until("the vector committed late is not missed", WITHIN, () -> index.size() == 2);
 
             long[] home = {scopeId(ns + ":default")};
             assertEquals(List.of(early, late), index.nearest(vector(1), home, 10).stream().map(VectorIndex.Neighbour::id).toList());
@@ -86,16 +85,16 @@ class VectorFeedTest extends ServiceTest {
 
             service.knowledge().updateKnowledge(UpdateKnowledgeRequest.newBuilder().setId(early).setScope(ns + ":other").build());
             long[] other = {scopeId(ns + ":other")};
-            await("a moved entry is found in its new scope", () -> index.nearest(vector(1), other, 10).stream()
+            Await.until("a moved entry is found in its new scope", WITHIN, () -> index.nearest(vector(1), other, 10).stream()
                     .anyMatch(near -> near.id() == early));
             assertTrue(index.nearest(vector(1), home, 10).stream().noneMatch(near -> near.id() == early));
 
             service.knowledge().deleteKnowledge(DeleteKnowledgeRequest.newBuilder().setId(late).build());
-            await("a deleted entry leaves the index", () -> index.size() == 1);
+            Await.until("a deleted entry leaves the index", WITHIN, () -> index.size() == 1);
         }
         try (VectorIndex fresh = new VectorIndex(folder, RANGE);
              VectorFeed feed = new VectorFeed(database, fresh, MODEL, Duration.ofMillis(50))) {
-            await("a new replica loads what is stored", () -> feed.state() == VectorFeed.State.READY && fresh.size() == 1);
+            Await.until("a new replica loads what is stored", WITHIN, () -> feed.state() == VectorFeed.State.READY && fresh.size() == 1);
         }
     }
 
@@ -127,13 +126,4 @@ class VectorFeedTest extends ServiceTest {
                 + parts[0] + "' AND s.name = '" + parts[1] + "'");
     }
 
-    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        Instant deadline = Instant.now().plusSeconds(20);
-        while (!condition.getAsBoolean()) {
-            if (Instant.now().isAfter(deadline)) {
-                throw new AssertionError("timed out waiting until " + what);
-            }
-            Thread.sleep(50);
-        }
-    }
 }

@@ -19,7 +19,15 @@ import dev.kaizen.stack.Stack;
  * jar exactly as deployed ({@link #start}), until Ctrl-C stops them in reverse order ({@link #stop}). Settings come from KAIZEN_*
  * environment variables; problems a person can fix are one sentence ({@link CannotStart}).
  */
-final class LocalRun {
+public final class LocalRun {
+    /**
+     * The ports of ./kaizen run unless KAIZEN_*_PORT says otherwise: the services' own defaults (their
+     * defaults files; LocalRunTest checks they agree) and PostgreSQL's beside any installed one.
+     */
+    public static final Map<String, String> DEFAULT_PORTS = Map.of(
+            "KAIZEN_MCP_PORT", "8080", "KAIZEN_MCP_ADMIN_PORT", "8081", "KAIZEN_GRPC_PORT", "9090",
+            "KAIZEN_GRPC_ADMIN_PORT", "9091", "KAIZEN_POSTGRES_PORT", "54329");
+
     static final String DATABASE = "kaizen";
     /** Beside the data folder while a run is up: the process ids of knowledge-service, mcp-gateway, PostgreSQL. */
     static final String PIDS = "run.pids";
@@ -52,9 +60,7 @@ final class LocalRun {
 
     static LocalRun fromEnvironment() {
         Map<String, Integer> ports = new LinkedHashMap<>();
-        for (Map.Entry<String, String> port : Map.of(
-                "KAIZEN_MCP_PORT", "8080", "KAIZEN_MCP_ADMIN_PORT", "8081", "KAIZEN_GRPC_PORT", "9090",
-                "KAIZEN_GRPC_ADMIN_PORT", "9091", "KAIZEN_POSTGRES_PORT", "54329").entrySet()) {
+        for (Map.Entry<String, String> port : DEFAULT_PORTS.entrySet()) {
             String value = env(port.getKey(), port.getValue());
             if (!value.matches("[0-9]{1,5}")) {
                 throw new CannotStart(port.getKey() + "=" + value + " is not a port number: give 1-65535.");

@@ -15,9 +15,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
+import com.google.rpc.BadRequest;
+import dev.kaizen.api.ErrorDetails;
+import dev.kaizen.api.Headers;
 import dev.kaizen.api.Rules;
 import dev.kaizen.api.v1.CreateNamespaceRequest;
 import dev.kaizen.api.v1.CreateScopeRequest;
@@ -55,7 +56,6 @@ final class Transfer implements AutoCloseable {
     private static final int BATCH = 500;
     /** At most this many bytes per ImportKnowledge call: half of the 4 MiB knowledge-service reads by default. */
     private static final int BATCH_BYTES = 2 << 20;
-    private static final Pattern ENTRY_INDEX = Pattern.compile("^entries\\[(\\d+)]");
     private final McpJsonMapper json = McpJsonDefaults.getMapper();
     private final ManagedChannel channel;
 
@@ -64,7 +64,7 @@ final class Transfer implements AutoCloseable {
         ManagedChannelBuilder<?> builder = ManagedChannelBuilder.forTarget(target).usePlaintext();
         if (token != null && !token.isBlank()) {
             Metadata headers = new Metadata();
-            headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token.strip());
+            headers.put(Headers.AUTHORIZATION, "Bearer " + token.strip());
             builder.intercept(MetadataUtils.newAttachHeadersInterceptor(headers));
         }
         this.channel = builder.build();
@@ -240,13 +240,17 @@ final class Transfer implements AutoCloseable {
                         .importKnowledge(request.build());
                 return batch.size();
             } catch (StatusRuntimeException e) {
-                String message = String.valueOf(e.getStatus().getDescription());
-                Matcher index = ENTRY_INDEX.matcher(message);
-                if (!index.find()) {
+                // the field the service names says which entry it refused: that line is left out
+                BadRequest.FieldViolation refusal = ErrorDetails.fieldViolations(e).stream()
+                        .filter(violation -> ErrorDetails.index(violation.getField(), "entries").isPresent())
+                        .findFirst().orElseThrow(() -> e);
+                int index = ErrorDetails.index(refusal.getField(), "entries").getAsInt();
+                if (index >= batch.size()) {
                     throw e;
                 }
-                Line line = batch.remove(Integer.parseInt(index.group(1)));
-                refused.add("line " + line.number() + ": " + message.substring(message.indexOf(']') + 2));
+                Line line = batch.remove(index);
+                refused.add("line " + line.number() + ": " + ErrorDetails.below(refusal.getField()) + " "
+                        + refusal.getDescription());
             }
         }
         return 0;

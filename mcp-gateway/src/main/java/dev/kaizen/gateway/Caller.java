@@ -19,7 +19,7 @@ final class Caller {
 
     private final String authorization;
     private final Principal principal;
-    private volatile String missingScope;
+    private volatile String missingGrantScope;
 
     Caller(String authorization, Principal principal) {
         this.authorization = authorization;
@@ -54,12 +54,12 @@ final class Caller {
         return principal;
     }
 
-    /** Notes that knowledge-service refused for want of {@code scope}. */
-    void denied(String scope) {
-        missingScope = scope;
+    /** Notes that knowledge-service refused for want of {@code grantScope} (an OAuth scope such as kaizen:write:acme). */
+    void deniedFor(String grantScope) {
+        missingGrantScope = grantScope;
     }
 
-    Optional<String> missingScope() {
-        return Optional.ofNullable(missingScope);
+    Optional<String> missingGrantScope() {
+        return Optional.ofNullable(missingGrantScope);
     }
 }

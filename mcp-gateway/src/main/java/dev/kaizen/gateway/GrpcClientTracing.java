@@ -3,7 +3,7 @@ package dev.kaizen.gateway;
 import java.util.EnumSet;
 import java.util.Set;
 
-import dev.kaizen.server.Tracing;
+import dev.kaizen.runtime.Tracing;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;

@@ -8,6 +8,7 @@ import java.util.function.BiFunction;
 
 import dev.kaizen.api.RuleViolation;
 import dev.kaizen.api.Rules;
+import dev.kaizen.api.SearchResultJson;
 import dev.kaizen.api.v1.GetKnowledgeRequest;
 import dev.kaizen.api.v1.GetScopeRequest;
 import dev.kaizen.api.v1.ListNamespacesRequest;
@@ -40,12 +41,12 @@ final class KaizenResources {
 
     /** A resource template and how to read a URI of it. */
     record Template(McpSchema.ResourceTemplate template,
-                    BiFunction<KnowledgeServiceClient, String, McpSchema.ReadResourceResult> read) {
+                    BiFunction<KaizenApi, String, McpSchema.ReadResourceResult> read) {
     }
 
     /** Completions of one prompt's or template's arguments. */
     record Completion(McpSchema.CompleteReference reference,
-                      BiFunction<KnowledgeServiceClient, McpSchema.CompleteRequest, McpSchema.CompleteResult> complete) {
+                      BiFunction<KaizenApi, McpSchema.CompleteRequest, McpSchema.CompleteResult> complete) {
     }
 
     private KaizenResources() {
@@ -58,7 +59,7 @@ final class KaizenResources {
                         .description("One knowledge entry, whole: content, context, task size, scope and times, as "
                                 + "get_knowledge shows it. Search results that come as excerpts link here.")
                         .mimeType("application/json").build(),
-                        (kaizen, uri) -> {
+                        (api, uri) -> {
                             long id;
                             try {
                                 id = Rules.id("id", ENTRY_URI.extractVariableValues(uri).get("id"));
@@ -67,16 +68,16 @@ final class KaizenResources {
                                         .message("The URI names no knowledge entry (use " + ENTRY + ", e.g. "
                                                 + "kaizen://knowledge/42): " + violation.getMessage()).build();
                             }
-                            return read(uri, () -> ToolResults.entry(kaizen.knowledge().getKnowledge(
+                            return read(uri, () -> KnowledgeTools.entry(api.knowledge().getKnowledge(
                                     GetKnowledgeRequest.newBuilder().addIds(id).build()).getEntries(0)));
                         }),
                 new Template(McpSchema.ResourceTemplate.builder(SCOPE, "scope")
                         .title("Scope")
                         .description("One scope: its description, direct parents and number of entries.")
                         .mimeType("application/json").build(),
-                        (kaizen, uri) -> {
+                        (api, uri) -> {
                             String scope = SCOPE_URI.extractVariableValues(uri).get("scope");
-                            return read(uri, () -> ToolResults.scopeResource(kaizen.scopes().getScope(
+                            return read(uri, () -> ScopeTools.scopeResource(api.scopes().getScope(
                                     GetScopeRequest.newBuilder().setScope(scope == null ? "" : scope).build()).getScope()));
                         }));
     }
@@ -91,7 +92,7 @@ final class KaizenResources {
     /** A link to read an entry whole, for a search result that came as an excerpt. */
     static McpSchema.ResourceLink entryLink(String id) {
         return McpSchema.ResourceLink.builder()
-                .uri(TaskContextAnswer.ENTRY_URI + id)
+                .uri(SearchResultJson.ENTRY_URI + id)
                 .name("knowledge entry " + id)
                 .mimeType("application/json")
                 .description("The whole entry; the search answer has an excerpt.")
@@ -99,12 +100,12 @@ final class KaizenResources {
     }
 
     /** Scope names starting with what the caller typed, for an argument named scope. */
-    private static McpSchema.CompleteResult scopes(KnowledgeServiceClient kaizen, McpSchema.CompleteRequest request) {
+    private static McpSchema.CompleteResult scopes(KaizenApi api, McpSchema.CompleteRequest request) {
         if (!"scope".equals(request.argument().name())) {
             return new McpSchema.CompleteResult(new McpSchema.CompleteResult.CompleteCompletion(List.of(), 0, false));
         }
         String typed = request.argument().value() == null ? "" : request.argument().value();
-        List<String> names = kaizen.namespaces().listNamespaces(ListNamespacesRequest.newBuilder()
+        List<String> names = api.namespaces().listNamespaces(ListNamespacesRequest.newBuilder()
                         .setView(NamespaceView.NAMESPACE_VIEW_SCOPES).build()).getNamespacesList().stream()
                 .map(Namespace::getScopesList).flatMap(List::stream).map(Scope::getName)
                 .filter(name -> name.startsWith(typed)).toList();
@@ -122,7 +123,7 @@ final class KaizenResources {
             throw McpError.builder(status.getCode() == Status.Code.NOT_FOUND ? RESOURCE_NOT_FOUND
                             : status.getCode() == Status.Code.INVALID_ARGUMENT ? McpSchema.ErrorCodes.INVALID_PARAMS
                             : McpSchema.ErrorCodes.INTERNAL_ERROR)
-                    .message(ToolCalls.message(status, "resources/read")).build();
+                    .message(ToolCalls.message(e, "resources/read")).build();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -3,8 +3,8 @@ package dev.kaizen.gateway;
 import java.util.List;
 import java.util.Map;
 
-import dev.kaizen.server.JsonLogFormatter;
-import dev.kaizen.server.Tracing;
+import dev.kaizen.runtime.JsonLogFormatter;
+import dev.kaizen.runtime.Tracing;
 import io.helidon.config.Config;
 import io.helidon.logging.common.LogConfig;
 
@@ -21,7 +21,7 @@ public final class Main {
         LogConfig.configureRuntime();
         JsonLogFormatter.applyFromEnvironment();
         Tracing tracing = Tracing.start("mcp-gateway");
-        Config config = Server.config(Map.of());
+        Config config = GatewayServer.config(Map.of());
         if (List.of(args).contains("--stdio")) {
             try {
                 StdioGateway.run(config);
@@ -30,7 +30,7 @@ public final class Main {
             }
             return;
         }
-        Server server = Server.start(config);
+        GatewayServer server = GatewayServer.start(config);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.stop();
             tracing.close();

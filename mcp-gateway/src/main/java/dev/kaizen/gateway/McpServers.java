@@ -40,7 +40,7 @@ final class McpServers {
     }
 
     static McpStatelessSyncServer stateless(McpStatelessServerTransport transport, McpJsonMapper json, ToolCalls calls,
-                                            List<KaizenTool> tools, KnowledgeServiceClient kaizen) {
+                                            List<KaizenTool> tools, KaizenApi api) {
         return McpServer.sync(transport)
                 .serverInfo(NAME, VERSION)
                 .instructions(INSTRUCTIONS)
@@ -59,17 +59,17 @@ final class McpServers {
                         prompt, (context, request) -> KaizenPrompts.get(request))).toList())
                 .resourceTemplates(KaizenResources.templates().stream().map(template ->
                         new McpStatelessServerFeatures.SyncResourceTemplateSpecification(template.template(),
-                                (context, request) -> Caller.within(context, () -> template.read().apply(kaizen, request.uri()))))
+                                (context, request) -> Caller.within(context, () -> template.read().apply(api, request.uri()))))
                         .toList())
                 .completions(KaizenResources.completions().stream().map(completion ->
                         new McpStatelessServerFeatures.SyncCompletionSpecification(completion.reference(),
-                                (context, request) -> Caller.within(context, () -> completion.complete().apply(kaizen, request))))
+                                (context, request) -> Caller.within(context, () -> completion.complete().apply(api, request))))
                         .toList())
                 .build();
     }
 
     static McpSyncServer sessions(McpServerTransportProvider transport, McpJsonMapper json, ToolCalls calls,
-                                  List<KaizenTool> tools, KnowledgeServiceClient kaizen) {
+                                  List<KaizenTool> tools, KaizenApi api) {
         return McpServer.sync(transport)
                 .serverInfo(NAME, VERSION)
                 .instructions(INSTRUCTIONS)
@@ -84,10 +84,10 @@ final class McpServers {
                         prompt, (exchange, request) -> KaizenPrompts.get(request))).toList())
                 .resourceTemplates(KaizenResources.templates().stream().map(template ->
                         new McpServerFeatures.SyncResourceTemplateSpecification(template.template(),
-                                (exchange, request) -> template.read().apply(kaizen, request.uri()))).toList())
+                                (exchange, request) -> template.read().apply(api, request.uri()))).toList())
                 .completions(KaizenResources.completions().stream().map(completion ->
                         new McpServerFeatures.SyncCompletionSpecification(completion.reference(),
-                                (exchange, request) -> completion.complete().apply(kaizen, request))).toList())
+                                (exchange, request) -> completion.complete().apply(api, request))).toList())
                 .build();
     }
 }

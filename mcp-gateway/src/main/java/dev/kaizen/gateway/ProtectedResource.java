@@ -17,9 +17,9 @@ import dev.kaizen.identity.Principal;
 final class ProtectedResource {
     static final String PATH = "/.well-known/oauth-protected-resource";
     /** The scopes to ask for; per-namespace ones replace '*' with a namespace name. */
-    static final List<String> SCOPES = List.of(Principal.scope(dev.kaizen.identity.Grant.READ, Principal.EVERY_NAMESPACE),
-            Principal.scope(dev.kaizen.identity.Grant.WRITE, Principal.EVERY_NAMESPACE),
-            Principal.scope(dev.kaizen.identity.Grant.ADMIN, Principal.EVERY_NAMESPACE), Principal.SERVER_ADMIN_SCOPE);
+    static final List<String> SCOPES = List.of(Principal.grantScope(dev.kaizen.identity.Grant.READ, Principal.EVERY_NAMESPACE),
+            Principal.grantScope(dev.kaizen.identity.Grant.WRITE, Principal.EVERY_NAMESPACE),
+            Principal.grantScope(dev.kaizen.identity.Grant.ADMIN, Principal.EVERY_NAMESPACE), Principal.SERVER_ADMIN_GRANT_SCOPE);
 
     private ProtectedResource() {
     }

@@ -23,9 +23,9 @@ final class StdioGateway {
         McpJsonMapper json = McpJsonDefaults.getMapper();
         InputStream stdin = new StdioLines(System.in, System.out, json,
                 Math.toIntExact(config.get("mcp.body.limit").asLong().get()), closed::countDown);
-        try (KnowledgeServiceClient kaizen = Server.client(config)) {
+        try (KaizenApi api = GatewayServer.client(config)) {
             McpSyncServer server = McpServers.sessions(JsonRpcErrors.guard(new StdioServerTransportProvider(json, stdin, System.out)), json,
-                    new ToolCalls(kaizen, json), KaizenTools.all(), kaizen);
+                    new ToolCalls(api, json), KaizenTools.all(), api);
             closed.await();
             server.closeGracefully();
         }

@@ -200,7 +200,7 @@ final class StreamableHttpTransport implements McpStatelessServerTransport, Http
                             return JsonRpcErrors.internal(call, e);
                         }
                     }, answered -> answered.error() != null);
-            caller.missingScope().ifPresent(scope -> response.status(Status.FORBIDDEN_403)
+            caller.missingGrantScope().ifPresent(scope -> response.status(Status.FORBIDDEN_403)
                     .header(HeaderNames.WWW_AUTHENTICATE, ProtectedResource.challenge(identity.oauth(), "insufficient_scope",
                             "This call needs the scope " + scope + ".", scope)));
             response.header(HeaderNames.CONTENT_TYPE, "application/json").send(write(answer));

@@ -2,18 +2,13 @@ package dev.kaizen.gateway;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 
-import io.grpc.Metadata;
+import dev.kaizen.runtime.LatencyTimers;
+import dev.kaizen.api.ErrorDetails;
+import dev.kaizen.api.Headers;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import dev.kaizen.server.Servers;
-import io.helidon.metrics.api.Metrics;
-import io.helidon.metrics.api.Tag;
-import io.helidon.metrics.api.Timer;
 import io.modelcontextprotocol.json.McpJsonMapper;
 import io.modelcontextprotocol.spec.McpSchema;
 
@@ -25,17 +20,14 @@ import io.modelcontextprotocol.spec.McpSchema;
 final class ToolCalls {
     static final String UNAVAILABLE = "Knowledge service unavailable, retry later.";
     static final String BUSY = "Knowledge service is busy right now; retry in about a second.";
-    /** The trailer in which knowledge-service names the scope a PERMISSION_DENIED needs. */
-    static final Metadata.Key<String> REQUIRED_SCOPE = Metadata.Key.of("kaizen-required-scope",
-            Metadata.ASCII_STRING_MARSHALLER);
 
-    private final KnowledgeServiceClient kaizen;
+    private final KaizenApi api;
     private final McpJsonMapper json;
-    /** One timer per tool and outcome, looked up in the registry once. */
-    private final Map<String, Timer> timers = new ConcurrentHashMap<>();
+    private final LatencyTimers timers = new LatencyTimers("kaizen.mcp.tool.calls",
+            "MCP tool calls by tool and outcome (ok, rejected, denied, unavailable, error)", "tool", "outcome");
 
-    ToolCalls(KnowledgeServiceClient kaizen, McpJsonMapper json) {
-        this.kaizen = kaizen;
+    ToolCalls(KaizenApi api, McpJsonMapper json) {
+        this.api = api;
         this.json = json;
     }
 
@@ -48,7 +40,7 @@ final class ToolCalls {
         long start = System.nanoTime();
         String outcome = "error";
         try {
-            KaizenTool.Answer answer = tool.handler().call(new Arguments(tool.name(), arguments, tool.argumentSchemas()), kaizen);
+            KaizenTool.Answer answer = tool.handler().call(new Arguments(tool.name(), arguments, tool.argumentSchemas()), api);
             outcome = "ok";
             McpSchema.CallToolResult.Builder result = McpSchema.CallToolResult.builder()
                     .structuredContent(answer.body())
@@ -69,32 +61,30 @@ final class ToolCalls {
             };
             noteMissingScope(failure);
             if (status.getCode() == Status.Code.UNAVAILABLE) {
-                kaizen.reconnectNow();
+                api.reconnectNow();
             }
-            return error(message(status, tool.name()));
+            return error(message(failure, tool.name()));
         } catch (RuntimeException bug) {
             return error(JsonRpcErrors.internalMessage(tool.name(), bug));
         } finally {
             String name = tool.name();
             String result = outcome;
             McpTracing.outcome(McpTracing.namespace(name, arguments), result);
-            timers.computeIfAbsent(name + "/" + result, key -> Metrics.globalRegistry()
-                            .getOrCreate(Timer.builder("kaizen.mcp.tool.calls")
-                                    .description("MCP tool calls by tool and outcome (ok, rejected, denied, unavailable, error)")
-                                    // histogram buckets: p95 over every replica in PromQL (histogram_quantile)
-                                    .buckets(Servers.LATENCY_BUCKETS)
-                                    .tags(List.of(Tag.create("tool", name), Tag.create("outcome", result)))))
-                    .record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+            timers.record(name, result, start);
         }
     }
 
-    /** The sentence a caller sees for a gRPC failure. knowledge-service's refusals already are such sentences. */
-    static String message(Status status, String tool) {
+    /**
+     * The sentence a caller sees for a gRPC failure. knowledge-service's refusals already are such
+     * sentences; what the gateway does besides goes by their {@link ErrorDetails} reason, never by the text.
+     */
+    static String message(StatusRuntimeException failure, String tool) {
+        Status status = failure.getStatus();
         return switch (status.getCode()) {
             case UNAVAILABLE -> UNAVAILABLE;
             case DEADLINE_EXCEEDED -> "Knowledge service did not answer in time, retry later.";
-            case RESOURCE_EXHAUSTED -> status.getDescription() != null && status.getDescription().contains("larger than")
-                    ? status.getDescription() : BUSY;
+            case RESOURCE_EXHAUSTED -> ErrorDetails.is(failure, ErrorDetails.Reason.REQUEST_TOO_LARGE)
+                    && status.getDescription() != null ? status.getDescription() : BUSY;
             case INVALID_ARGUMENT, NOT_FOUND, ALREADY_EXISTS, FAILED_PRECONDITION, ABORTED, OUT_OF_RANGE, INTERNAL,
                  PERMISSION_DENIED, UNAUTHENTICATED ->
                     status.getDescription() == null ? tool + " failed (" + status.getCode() + "); retry later."
@@ -109,9 +99,9 @@ final class ToolCalls {
      */
     static void noteMissingScope(StatusRuntimeException failure) {
         if (failure.getStatus().getCode() == Status.Code.PERMISSION_DENIED && failure.getTrailers() != null) {
-            String scope = failure.getTrailers().get(REQUIRED_SCOPE);
-            if (scope != null) {
-                Caller.current().ifPresent(caller -> caller.denied(scope));
+            String grantScope = failure.getTrailers().get(Headers.REQUIRED_GRANT_SCOPE);
+            if (grantScope != null) {
+                Caller.current().ifPresent(caller -> caller.deniedFor(grantScope));
             }
         }
     }

@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Map;
 
 import dev.kaizen.api.v1.TaskSize;
-import io.grpc.Status;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -77,16 +76,5 @@ class ArgumentsTest {
             assertTrue(refused(() -> arguments(Map.of("task_size", bad)).taskSize("task_size")).contains("is not a task size"),
                     bad);
         }
-    }
-
-    @Test
-    void statusesBecomeOneSentenceForTheCaller() {
-        assertEquals(ToolCalls.UNAVAILABLE, ToolCalls.message(Status.UNAVAILABLE.withDescription("io exception"), "t"));
-        assertEquals("Knowledge service did not answer in time, retry later.",
-                ToolCalls.message(Status.DEADLINE_EXCEEDED, "t"));
-        assertEquals("scope 'a:b' does not exist.", ToolCalls.message(Status.NOT_FOUND.withDescription("scope 'a:b' does not exist."), "t"));
-        assertEquals("t failed (ABORTED); retry later.", ToolCalls.message(Status.ABORTED, "t"));
-        assertEquals("Knowledge service could not run t (UNIMPLEMENTED); retry later.",
-                ToolCalls.message(Status.UNIMPLEMENTED.withDescription("Method not found: x"), "t"));
     }
 }

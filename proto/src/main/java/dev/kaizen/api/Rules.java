@@ -132,13 +132,13 @@ public final class Rules {
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);
             if (c == '\0') {
-                throw new RuleViolation(argument + " contains a NUL character (U+0000) at position " + (i + 1)
+                throw new RuleViolation(argument, "contains a NUL character (U+0000) at position " + (i + 1)
                         + ", which cannot be stored: remove it.");
             }
             if (Character.isHighSurrogate(c) && i + 1 < value.length() && Character.isLowSurrogate(value.charAt(i + 1))) {
                 i++;
             } else if (Character.isSurrogate(c)) {
-                throw new RuleViolation(argument + " contains an unpaired UTF-16 surrogate at position " + (i + 1)
+                throw new RuleViolation(argument, "contains an unpaired UTF-16 surrogate at position " + (i + 1)
                         + " (broken Unicode), which cannot be stored: send valid Unicode text.");
             }
         }
@@ -175,7 +175,7 @@ public final class Rules {
     public static String name(String argument, String value) {
         String name = present(argument, value);
         if (!NAME_PATTERN.matcher(name).matches()) {
-            throw new RuleViolation(argument + " " + quote(name) + " is not a valid name: use " + NAME_RULE + ".");
+            throw new RuleViolation(argument, quote(name) + " is not a valid name: use " + NAME_RULE + ".");
         }
         return name;
     }
@@ -184,7 +184,7 @@ public final class Rules {
         String description = text(argument, present(argument, value));
         int length = length(description);
         if (blank(description) || length < DESCRIPTION_MIN || length > DESCRIPTION_MAX) {
-            throw new RuleViolation(argument + " must be " + DESCRIPTION_RULE + " (got " + length + " characters"
+            throw new RuleViolation(argument, "must be " + DESCRIPTION_RULE + " (got " + length + " characters"
                     + (blank(description) ? ", all whitespace" : "") + ").");
         }
         return description;
@@ -194,7 +194,7 @@ public final class Rules {
     public static String[] scope(String argument, String value) {
         String scope = present(argument, value);
         if (!SCOPE_PATTERN.matcher(scope).matches()) {
-            throw new RuleViolation(argument + " " + quote(scope) + " is not a valid scope: use " + SCOPE_RULE + ".");
+            throw new RuleViolation(argument, quote(scope) + " is not a valid scope: use " + SCOPE_RULE + ".");
         }
         int separator = scope.indexOf(SCOPE_SEPARATOR);
         return new String[] {scope.substring(0, separator), scope.substring(separator + 1)};
@@ -203,11 +203,11 @@ public final class Rules {
     public static String content(String argument, String value) {
         String content = text(argument, present(argument, value));
         if (blank(content)) {
-            throw new RuleViolation(argument + " is blank: give the knowledge itself as " + CONTENT_RULE + ".");
+            throw new RuleViolation(argument, "is blank: give the knowledge itself as " + CONTENT_RULE + ".");
         }
         int length = length(content);
         if (length > CONTENT_MAX) {
-            throw new RuleViolation(argument + " has " + length + " characters, more than the "
+            throw new RuleViolation(argument, "has " + length + " characters, more than the "
                     + CONTENT_MAX + " allowed: shorten it or split it into several entries.");
         }
         return content;
@@ -223,18 +223,18 @@ public final class Rules {
         String query = text(argument, present(argument, value)).strip();
         int length = length(query);
         if (length > QUERY_MAX) {
-            throw new RuleViolation(argument + " has " + length + " characters, more than the " + QUERY_MAX
+            throw new RuleViolation(argument, "has " + length + " characters, more than the " + QUERY_MAX
                     + " allowed: ask about one aspect of the task per query, and use several queries.");
         }
         if (query.codePoints().noneMatch(Character::isLetterOrDigit)) {
-            throw new RuleViolation(argument + " " + quote(query) + " has no letter or digit: give " + QUERY_RULE + ".");
+            throw new RuleViolation(argument, quote(query) + " has no letter or digit: give " + QUERY_RULE + ".");
         }
         return query;
     }
 
     public static List<String> queries(String argument, List<String> values) {
         if (values.isEmpty() || values.size() > QUERIES_MAX) {
-            throw new RuleViolation(argument + " has " + values.size() + " queries: give " + QUERIES_RULE + ".");
+            throw new RuleViolation(argument, "has " + values.size() + " queries: give " + QUERIES_RULE + ".");
         }
         String[] checked = new String[values.size()];
         for (int i = 0; i < checked.length; i++) {
@@ -246,14 +246,14 @@ public final class Rules {
     /** Checks the number of extra parents, as given (repeats count). */
     public static void parentCount(String argument, int count) {
         if (count > PARENTS_MAX) {
-            throw new RuleViolation(argument + " has " + count + " scopes: give at most " + PARENTS_MAX + ".");
+            throw new RuleViolation(argument, "has " + count + " scopes: give at most " + PARENTS_MAX + ".");
         }
     }
 
     /** Checks a timestamp given as seconds and nanos since the epoch. */
     public static void timestamp(String argument, long seconds, int nanos) {
         if (seconds < TIMESTAMP_SECONDS_MIN || seconds > TIMESTAMP_SECONDS_MAX || nanos < 0 || nanos > 999_999_999) {
-            throw new RuleViolation(argument + " (seconds " + seconds + ", nanos " + nanos + ") is out of range: give "
+            throw new RuleViolation(argument, "(seconds " + seconds + ", nanos " + nanos + ") is out of range: give "
                     + TIMESTAMP_RULE + ", or leave it out for the time of the import.");
         }
     }
@@ -264,7 +264,7 @@ public final class Rules {
     /** Checks a position in a ranked list of results. */
     public static int offset(String argument, long offset) {
         if (offset < 0 || offset > RESULTS_MAX) {
-            throw new RuleViolation(argument + " " + offset + " is out of range: give 0-" + RESULTS_MAX
+            throw new RuleViolation(argument, offset + " is out of range: give 0-" + RESULTS_MAX
                     + ", e.g. the next_offset of an earlier answer.");
         }
         return (int) offset;
@@ -273,7 +273,7 @@ public final class Rules {
     /** Checks a context budget in tokens. */
     public static int maxTokens(String argument, long tokens) {
         if (tokens < MAX_TOKENS_MIN || tokens > MAX_TOKENS_MAX) {
-            throw new RuleViolation(argument + " " + tokens + " is out of range: give " + MAX_TOKENS_RULE + ".");
+            throw new RuleViolation(argument, tokens + " is out of range: give " + MAX_TOKENS_RULE + ".");
         }
         return (int) tokens;
     }
@@ -281,7 +281,7 @@ public final class Rules {
     /** Checks the number of audit events asked for. */
     public static int auditPageSize(String argument, long size) {
         if (size < 1 || size > AUDIT_PAGE_MAX) {
-            throw new RuleViolation(argument + " " + size + " is out of range: give 1-" + AUDIT_PAGE_MAX + ".");
+            throw new RuleViolation(argument, size + " is out of range: give 1-" + AUDIT_PAGE_MAX + ".");
         }
         return (int) size;
     }
@@ -289,7 +289,7 @@ public final class Rules {
     /** Checks the number of ids of a batch argument. */
     public static void idCount(String argument, int count, int max) {
         if (count < 1 || count > max) {
-            throw new RuleViolation(argument + " has " + count + " ids: give 1-" + max + " ids.");
+            throw new RuleViolation(argument, "has " + count + " ids: give 1-" + max + " ids.");
         }
     }
 
@@ -310,18 +310,18 @@ public final class Rules {
     }
 
     private static RuleViolation notAnId(String argument, String value) {
-        return new RuleViolation(argument + " " + value + " is not a valid id: give " + ID_RULE + ".");
+        return new RuleViolation(argument, value + " is not a valid id: give " + ID_RULE + ".");
     }
 
     private static String keywords(String argument, String value, int max, String rule) {
         String text = present(argument, value).strip();
         String[] words = text.isEmpty() ? new String[0] : text.split("\\s+");
         if (words.length == 0 || words.length > max) {
-            throw new RuleViolation(argument + " has " + words.length + " keywords: give " + rule + ".");
+            throw new RuleViolation(argument, "has " + words.length + " keywords: give " + rule + ".");
         }
         for (String word : words) {
             if (!KEYWORD_PATTERN.matcher(word).matches()) {
-                throw new RuleViolation(argument + " keyword " + quote(word) + " is not valid: each keyword is "
+                throw new RuleViolation(argument, "keyword " + quote(word) + " is not valid: each keyword is "
                         + KEYWORD_RULE + " (lower case, no punctuation).");
             }
         }
@@ -330,7 +330,7 @@ public final class Rules {
 
     private static String present(String argument, String value) {
         if (value == null || value.isEmpty()) {
-            throw new RuleViolation(argument + " is missing: it is required.");
+            throw new RuleViolation(argument, "is missing: it is required.");
         }
         return value;
     }

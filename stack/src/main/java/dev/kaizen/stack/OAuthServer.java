@@ -9,7 +9,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -41,13 +40,16 @@ public final class OAuthServer implements AutoCloseable {
         ServiceProcess process = ServiceProcess.start("oauth-server", Map.of("SERVER_PORT", String.valueOf(port),
                 "JSON_CONFIG", config(resource, clients), "LOG_LEVEL", "WARN"), log);
         OAuthServer server = new OAuthServer(process);
-        Instant deadline = Instant.now().plusSeconds(60);
-        while (status(server.issuer() + "/.well-known/openid-configuration") != 200) {
-            if (!process.process().isAlive() || Instant.now().isAfter(deadline)) {
-                process.close();
-                throw new IllegalStateException("the OAuth server did not start; the end of " + log + ":\n" + process.tail(20));
-            }
-            ServiceProcess.sleep(Duration.ofMillis(100));
+        try {
+            Await.until("the OAuth server answers", Duration.ofSeconds(60), () -> {
+                if (!process.process().isAlive()) {
+                    throw new IllegalStateException("the OAuth server exited; the end of " + log + ":\n" + process.tail(20));
+                }
+                return status(server.issuer() + "/.well-known/openid-configuration") == 200;
+            }, () -> "the end of " + log + ":\n" + process.tail(20));
+        } catch (RuntimeException e) {
+            process.close();
+            throw e;
         }
         return server;
     }

@@ -157,6 +157,19 @@ public final class PostgresServer implements AutoCloseable {
         return base.substring(0, base.lastIndexOf('/') + 1) + database + params;
     }
 
+    /** How many sessions of the database at {@code databaseUrl} wait for a lock now: a call held where a test wants it. */
+    public int waitingForLocks(String databaseUrl) {
+        try (Connection connection = DriverManager.getConnection(databaseUrl, user, password);
+             PreparedStatement waiting = connection.prepareStatement("SELECT count(*) FROM pg_stat_activity "
+                     + "WHERE datname = current_database() AND wait_event_type = 'Lock'");
+             ResultSet count = waiting.executeQuery()) {
+            count.next();
+            return count.getInt(1);
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read the sessions of " + databaseUrl, e);
+        }
+    }
+
     /** The value of a server setting, e.g. {@code fsync}. */
     public String setting(String name) {
         try (Connection connection = DriverManager.getConnection(adminUrl, user, password);

@@ -10,7 +10,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -194,14 +193,13 @@ public final class ServiceProcess implements AutoCloseable {
 
     /** Waits until readiness answers 200; fails with the end of the log when the process exits or a minute passes. */
     public ServiceProcess awaitReady() {
-        Instant deadline = Instant.now().plusSeconds(60);
-        while (status("/observe/health/ready") != 200) {
-            if (!process.isAlive() || Instant.now().isAfter(deadline)) {
-                throw new IllegalStateException(module + (process.isAlive() ? " did not become ready within a minute"
-                        : " exited with status " + process.exitValue()) + "; the end of " + log + ":\n" + tail(20));
+        Await.until(module + " is ready", Duration.ofSeconds(60), () -> {
+            if (!process.isAlive()) {
+                throw new IllegalStateException(module + " exited with status " + process.exitValue() + "; the end of "
+                        + log + ":\n" + tail(20));
             }
-            sleep(Duration.ofMillis(100));
-        }
+            return status("/observe/health/ready") == 200;
+        }, () -> "the end of " + log + ":\n" + tail(20));
         return this;
     }
 
@@ -246,15 +244,6 @@ public final class ServiceProcess implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
-        }
-    }
-
-    static void sleep(Duration duration) {
-        try {
-            Thread.sleep(duration);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
         }
     }
 

@@ -19,6 +19,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 
+import dev.kaizen.stack.Await;
 import dev.kaizen.stack.ServiceProcess;
 import io.modelcontextprotocol.client.McpClient;
 import io.modelcontextprotocol.client.McpSyncClient;
@@ -62,7 +63,7 @@ class CrashTest {
                 int me = client;
                 writers.add(pool.submit(() -> write(client(mcpUrl), me, writing, acknowledged)));
             }
-            Wait.until("the clients have written for a while", Duration.ofSeconds(60), () -> acknowledged.size() >= 300);
+            Await.until("the clients have written for a while", Duration.ofSeconds(60), () -> acknowledged.size() >= 300);
             killEverything(run, Path.of(env.get("KAIZEN_DATA_DIR")));
             writing.set(false);
             for (Future<?> writer : writers) {
@@ -146,7 +147,7 @@ class CrashTest {
         builder.environment().putAll(env);
         Process process = builder.start();
         String ready = "http://127.0.0.1:" + env.get("KAIZEN_MCP_ADMIN_PORT") + "/observe/health/ready";
-        Wait.until("the " + name + " run is ready (" + log + ")", Duration.ofSeconds(120), () -> {
+        Await.until("the " + name + " run is ready (" + log + ")", Duration.ofSeconds(120), () -> {
             assertTrue(process.isAlive(), () -> "the run exited: " + read(log));
             return read(log).contains("Kaizen is running") && status(ready) == 200;
         });

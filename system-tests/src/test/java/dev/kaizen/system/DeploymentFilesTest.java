@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.yaml.snakeyaml.Yaml;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -97,9 +98,7 @@ class DeploymentFilesTest {
 
     @Test
     void composeUsesTheRealPortsHealthPathsAndVariables() throws Exception {
-        Map<String, Object> compose = new Yaml().load(Files.readString(REPOSITORY.resolve("docker-compose.yml")));
-        @SuppressWarnings("unchecked")
-        Map<String, Map<String, Object>> services = (Map<String, Map<String, Object>>) compose.get("services");
+        Map<String, Map<String, Object>> services = composeServices();
         for (String service : SERVICES) {
             Map<String, Object> definition = services.get(service);
             @SuppressWarnings("unchecked")
@@ -185,9 +184,7 @@ class DeploymentFilesTest {
             assertTrue(list(container(manifests, service), "volumeMounts").stream()
                     .anyMatch(mount -> "/tmp".equals(mount.get("mountPath"))), service + " mounts a writable /tmp");
         }
-        @SuppressWarnings("unchecked")
-        Map<String, Map<String, Object>> compose = (Map<String, Map<String, Object>>) new Yaml()
-                .<Map<String, Object>>load(Files.readString(REPOSITORY.resolve("docker-compose.yml"))).get("services");
+        Map<String, Map<String, Object>> compose = composeServices();
         for (String service : SERVICES) {
             Object composeUser = compose.get(service).get("user");
             assertTrue(composeUser == null || composeUser.toString().equals(uid + ":" + gid),
@@ -198,8 +195,89 @@ class DeploymentFilesTest {
     }
 
     @Test
+    void theDeploymentFilesRepeatNoDefaultAndShowTheRealOnes() throws Exception {
+        Map<String, Map<String, Object>> services = composeServices();
+        for (String service : SERVICES) {
+            ((Map<?, ?>) services.get(service).get("environment")).forEach((variable, value) -> {
+                if (value != null) {
+                    assertNotADefault(variable.toString(), value.toString(), "docker-compose.yml (" + service + ")");
+                }
+            });
+        }
+        Pattern shown = Pattern.compile("^# ([A-Z][A-Z0-9_]+)=(.*)$");
+        int commented = 0;
+        for (String line : Files.readAllLines(REPOSITORY.resolve("k8s/config.env"))) {
+            Matcher setting = shown.matcher(line);
+            if (setting.matches()) {
+                String variable = setting.group(1);
+                assertTrue(SERVICES.stream().anyMatch(service -> reads(service, variable)),
+                        "k8s/config.env shows " + variable + ", which neither service reads");
+                for (String service : SERVICES) {
+                    String fallback = defaultValues(service).get(variable);
+                    assertTrue(fallback == null || fallback.equals(setting.group(2)), "k8s/config.env shows "
+                            + variable + "=" + setting.group(2) + " as the default, but " + service + "'s is " + fallback);
+                }
+                commented++;
+            } else if (!line.isBlank() && !line.startsWith("#") && line.contains("=")) {
+                assertNotADefault(line.substring(0, line.indexOf('=')), line.substring(line.indexOf('=') + 1), "k8s/config.env");
+            }
+        }
+        assertTrue(commented > 0, "k8s/config.env shows the defaults it does not change");
+    }
+
+    @Test
+    void theReadmeConfigurationTablesShowTheRealDefaults() throws Exception {
+        List<String> readme = Files.readAllLines(REPOSITORY.resolve("README.md"));
+        int start = readme.indexOf("## Configuration");
+        assertTrue(start >= 0, "README.md has a Configuration section");
+        String service = null;
+        int checked = 0;
+        Pattern code = Pattern.compile("`([^`]*)`");
+        for (String line : readme.subList(start + 1, readme.size())) {
+            if (line.startsWith("## ")) {
+                break;
+            }
+            if (line.equals("knowledge-service:") || line.equals("mcp-gateway:")) {
+                service = line.substring(0, line.length() - 1);
+            }
+            String[] cells = line.split("\\|");
+            if (service == null || !line.startsWith("| `") || cells.length < 4) {
+                continue;
+            }
+            List<String> variables = new ArrayList<>();
+            Matcher name = code.matcher(cells[1]);
+            while (name.find()) {
+                variables.add(name.group(1));
+            }
+            String shown = cells[2].trim();
+            List<String> values = new ArrayList<>();
+            Matcher value = code.matcher(shown);
+            while (value.find()) {
+                values.add(value.group(1));
+            }
+            Map<String, String> defaults = defaultValues(service);
+            for (int i = 0; i < variables.size(); i++) {
+                String expected = shown.startsWith("empty") ? "" : values.size() == variables.size() ? values.get(i) : null;
+                if (expected != null && defaults.containsKey(variables.get(i))) {
+                    assertEquals(defaults.get(variables.get(i)), expected, "README.md shows " + variables.get(i) + "'s default of "
+                            + service + " as '" + expected + "'");
+                    checked++;
+                }
+            }
+        }
+        assertTrue(checked > 30, "README.md's tables were read: " + checked + " defaults checked");
+    }
+
+    @Test
     void kubernetesReferencesOnlyKeysTheConfigMapAndTheSecretTemplateHave() throws Exception {
         Set<String> config = envKeys(REPOSITORY.resolve("k8s/config.env"));
+        Set<String> shownDefaults = new TreeSet<>();
+        for (String line : Files.readAllLines(REPOSITORY.resolve("k8s/config.env"))) {
+            Matcher shown = Pattern.compile("^# ([A-Z][A-Z0-9_]+)=").matcher(line);
+            if (shown.find()) {
+                shownDefaults.add(shown.group(1));
+            }
+        }
         Set<String> secrets = envKeys(REPOSITORY.resolve("k8s/secrets.env.example"));
         for (String service : SERVICES) {
             for (Map<String, Object> variable : list(container(kubernetesManifests(), service), "env")) {
@@ -213,8 +291,10 @@ class DeploymentFilesTest {
                 @SuppressWarnings("unchecked")
                 Map<String, Object> secret = (Map<String, Object>) from.get("secretKeyRef");
                 if (configMap != null) {
-                    assertTrue(config.contains((String) configMap.get("key")),
-                            service + " reads " + configMap.get("key") + " from the ConfigMap, which k8s/config.env does not set");
+                    String key = (String) configMap.get("key");
+                    // an optional key may stay unset, its default shown commented in config.env
+                    assertTrue(config.contains(key) || Boolean.TRUE.equals(configMap.get("optional")) && shownDefaults.contains(key),
+                            service + " reads " + key + " from the ConfigMap, which k8s/config.env does not set");
                 }
                 if (secret != null) {
                     assertTrue(secrets.contains((String) secret.get("key")), service + " reads " + secret.get("key")
@@ -428,11 +508,48 @@ class DeploymentFilesTest {
         return (Integer) node;
     }
 
+    /** The services of docker-compose.yml, by name. */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Map<String, Object>> composeServices() throws IOException {
+        Map<String, Object> compose = new Yaml().load(Files.readString(REPOSITORY.resolve("docker-compose.yml")));
+        return (Map<String, Map<String, Object>>) compose.get("services");
+    }
+
+    /** The service's defaults: its own file and the shared one (runtime/src/main/resources/kaizen.yaml). */
     private static Map<String, Object> defaults(String service) {
         try {
-            return new Yaml().load(Files.readString(REPOSITORY.resolve(service).resolve("src/main/resources/" + service + ".yaml")));
+            Map<String, Object> defaults = new java.util.LinkedHashMap<>(new Yaml().load(Files.readString(
+                    REPOSITORY.resolve(service).resolve("src/main/resources/" + service + ".yaml"))));
+            Map<String, Object> shared = new Yaml().load(Files.readString(REPOSITORY.resolve("runtime/src/main/resources/kaizen.yaml")));
+            shared.forEach((key, value) -> assertNull(defaults.put(key, value),
+                    service + ".yaml and kaizen.yaml both write " + key + ": write each default once"));
+            return defaults;
         } catch (IOException e) {
             throw new AssertionError(e);
+        }
+    }
+
+    /** Every default of the service by its environment variable name, as text. */
+    private static Map<String, String> defaultValues(String service) {
+        Map<String, String> values = new java.util.TreeMap<>();
+        collectValues(defaults(service), "", values);
+        return values;
+    }
+
+    private static void collectValues(Object node, String prefix, Map<String, String> values) {
+        if (node instanceof Map<?, ?> map) {
+            map.forEach((key, child) -> collectValues(child, prefix.isEmpty() ? key.toString() : prefix + "." + key, values));
+        } else {
+            values.put(prefix.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_'), String.valueOf(node));
+        }
+    }
+
+    /** A setting a deployment file gives: its value must differ from every reading service's default. */
+    private static void assertNotADefault(String variable, String value, String where) {
+        for (String service : SERVICES) {
+            String fallback = defaultValues(service).get(variable);
+            assertTrue(fallback == null || !fallback.equals(value), where + " sets " + variable + "=" + value
+                    + ", which is " + service + "'s default already: leave it out (k8s/config.env may show it commented)");
         }
     }
 

@@ -17,6 +17,7 @@ import dev.kaizen.api.v1.NamespaceServiceGrpc;
 import dev.kaizen.api.v1.WriteKnowledgeRequest;
 import dev.kaizen.api.v1.WriteKnowledgeResponse;
 import dev.kaizen.stack.PostgresServer;
+import dev.kaizen.stack.Await;
 import dev.kaizen.stack.ServiceProcess;
 import dev.kaizen.stack.Stack;
 import io.grpc.ManagedChannel;
@@ -32,6 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * exits. The call is held in flight by a table lock taken from a second database connection.
  */
 class GracefulShutdownTest {
+    private static final Duration WITHIN = Duration.ofSeconds(20);
     private final PostgresServer postgres = PostgresServer.shared();
 
     @Test
@@ -49,12 +51,13 @@ class GracefulShutdownTest {
                         .withDeadlineAfter(30, TimeUnit.SECONDS)
                         .writeKnowledge(WriteKnowledgeRequest.newBuilder().setScope("drain:default")
                                 .setContent("Written while stopping.").setContext("shutdown").build()));
-                Thread.sleep(2000);
+                Await.until("the write waits for the lock", WITHIN, () -> postgres.waitingForLocks(database) == 1);
                 service.process().destroy();
-                Thread.sleep(1000);
+                Await.until("not ready while stopping (503, or no longer listening)", WITHIN, () -> {
+                    int ready = service.status("/observe/health/ready");
+                    return ready == 503 || ready == -1;
+                });
                 assertTrue(service.process().isAlive(), "still draining the call in flight");
-                int ready = service.status("/observe/health/ready");
-                assertTrue(ready == 503 || ready == -1, "not ready while stopping (503, or no longer listening): " + ready);
                 lock.rollback();
             }
             assertTrue(inFlight.get(20, TimeUnit.SECONDS).getId() > 0, "the call in flight completed");
@@ -75,9 +78,16 @@ class GracefulShutdownTest {
             try (Connection lock = lockKnowledge(stack.databaseUrl())) {
                 inFlight = call(gateway, "write_knowledge",
                         "{\"scope\":\"drain:default\",\"content\":\"Written while stopping.\",\"context\":\"shutdown\"}");
-                Thread.sleep(2000);
+                Await.until("the write waits for the lock", WITHIN, () -> postgres.waitingForLocks(stack.databaseUrl()) == 1);
                 gateway.process().destroy();
-                Thread.sleep(1000);
+                Await.until("the gateway refuses new requests while stopping (503, or no longer listening)", WITHIN, () -> {
+                    try {
+                        return Mcp.post(gateway, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"ping\"}", Map.of())
+                                .statusCode() == 503;
+                    } catch (RuntimeException | AssertionError closed) { // no longer listening
+                        return true;
+                    }
+                });
                 assertTrue(gateway.process().isAlive(), "still draining the call in flight");
                 lock.rollback();
             }

@@ -14,6 +14,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
+import dev.kaizen.stack.Await;
 import dev.kaizen.stack.ServiceProcess;
 import dev.kaizen.stack.Stack;
 import org.junit.jupiter.api.Test;
@@ -53,7 +54,8 @@ class OverloadTest {
                     String body = write(ns, "Held " + i);
                     held.add(CompletableFuture.supplyAsync(() -> Mcp.post(small, body, Map.of()), clients));
                 }
-                Thread.sleep(1_000);
+                Await.until("both held writes wait for the lock", Duration.ofSeconds(20),
+                        () -> stack.postgres().waitingForLocks(stack.databaseUrl()) == 2);
 
                 Instant start = Instant.now();
                 HttpResponse<String> busyService = Mcp.post(stack.gateway(), write(ns, "Refused by the service"), Map.of());

@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
+import dev.kaizen.stack.Await;
 import dev.kaizen.stack.Stack;
 import io.modelcontextprotocol.client.McpSyncClient;
 import io.modelcontextprotocol.spec.McpSchema;
@@ -13,7 +14,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The gateway while knowledge-service goes away and comes back on the same address. */
@@ -51,7 +51,7 @@ class ResilienceTest {
         assertEquals(200, Mcp.get("http://127.0.0.1:" + stack.gateway().adminPort() + "/observe/health/live"));
 
         stack.startKnowledgeService();
-        Wait.until("the gateway works again without a restart", Duration.ofSeconds(20), () -> !Mcp.call(mcp,
+        Await.until("the gateway works again without a restart", Duration.ofSeconds(20), () -> !Mcp.call(mcp,
                 "write_knowledge", Map.of("scope", "resilient:default", "content", "Back again.", "context", "recovery"))
                 .isError());
         assertEquals(200, Mcp.get(ready));

@@ -10,6 +10,7 @@ import dev.kaizen.api.v1.GetTaskContextRequest;
 import dev.kaizen.api.v1.GetTaskContextResponse;
 import dev.kaizen.api.v1.KnowledgeServiceGrpc;
 import dev.kaizen.api.v1.Match;
+import dev.kaizen.stack.Await;
 import dev.kaizen.stack.ServiceProcess;
 import dev.kaizen.stack.Stack;
 import io.grpc.ManagedChannel;
@@ -71,7 +72,7 @@ class SemanticRecallTest {
         long written = System.nanoTime();
         String id = (String) Mcp.ok(mcp, "write_knowledge", Map.of("scope", ns + ":default", "content", ENTRY,
                 "context", "release image")).get("id");
-        Wait.until("both replicas find the entry by meaning", Duration.ofSeconds(10),
+        Await.until("both replicas find the entry by meaning", Duration.ofSeconds(10),
                 () -> foundByMeaning(first, ns, id) && foundByMeaning(second, ns, id));
         double seconds = (System.nanoTime() - written) / 1e9;
         assertTrue(seconds <= 2, "both replicas answered the same within " + seconds + " s of the write");
@@ -85,7 +86,7 @@ class SemanticRecallTest {
         String id = (String) Mcp.ok(mcp, "write_knowledge", Map.of("scope", ns + ":default", "content", ENTRY,
                 "context", "release image")).get("id");
         Map<String, Object> arguments = Map.of("queries", List.of(QUESTION), "scope", ns + ":default");
-        Wait.until("the entry is found by meaning", Duration.ofSeconds(30), () -> {
+        Await.until("the entry is found by meaning", Duration.ofSeconds(30), () -> {
             List<?> results = (List<?>) Mcp.ok(mcp, "get_task_context", arguments).get("results");
             return !results.isEmpty() && id.equals(((Map<?, ?>) results.getFirst()).get("id"));
         });
@@ -100,7 +101,7 @@ class SemanticRecallTest {
 
     /** Waits until both replicas' readiness says their vector index is loaded. */
     private static void awaitIndexesReady() {
-        Wait.until("both vector indexes are loaded", Duration.ofSeconds(60), () ->
+        Await.until("both vector indexes are loaded", Duration.ofSeconds(60), () ->
                 stack.knowledgeService().metric("kaizen_vector_index_ready") == 1
                         && secondReplica.metric("kaizen_vector_index_ready") == 1);
     }

@@ -3,6 +3,7 @@ package dev.kaizen.system;
 import java.time.Duration;
 import java.util.Map;
 
+import dev.kaizen.stack.Await;
 import dev.kaizen.stack.ServiceProcess;
 import dev.kaizen.stack.Stack;
 import dev.kaizen.stack.TcpProxy;
@@ -39,7 +40,7 @@ class WatchdogTest {
                 assertTrue(timeouts >= 1 && timeouts <= 8, "calls answer again after " + timeouts + " timeouts");
                 Mcp.ok(mcp, "write_knowledge", Map.of("scope", ns + ":default", "content", "After the wedge.",
                         "context", "watchdog"));
-                Wait.until("the gateway logs why it replaced the connection", Duration.ofSeconds(5),
+                Await.until("the gateway logs why it replaced the connection", Duration.ofSeconds(5),
                         () -> gateway.tail(200).contains("the old connection is replaced"));
                 assertEquals(200, Mcp.get("http://127.0.0.1:" + gateway.adminPort() + "/observe/health/ready"));
                 mcp.closeGracefully();

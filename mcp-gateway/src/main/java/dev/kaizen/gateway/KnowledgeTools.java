@@ -1,0 +1,148 @@
+package dev.kaizen.gateway;
+
+import java.util.List;
+import java.util.Map;
+
+import dev.kaizen.api.Rules;
+import dev.kaizen.api.v1.DeleteKnowledgeRequest;
+import dev.kaizen.api.v1.GetKnowledgeRequest;
+import dev.kaizen.api.v1.KnowledgeEntry;
+import dev.kaizen.api.v1.ResolveKnowledgeConflictRequest;
+import dev.kaizen.api.v1.ResolveKnowledgeConflictResponse;
+import dev.kaizen.api.v1.TaskSize;
+import dev.kaizen.api.v1.UpdateKnowledgeRequest;
+import dev.kaizen.api.v1.UpdateKnowledgeResponse;
+import dev.kaizen.api.v1.WriteKnowledgeRequest;
+import dev.kaizen.api.v1.WriteKnowledgeResponse;
+
+import static dev.kaizen.gateway.JsonSchemas.array;
+import static dev.kaizen.gateway.JsonSchemas.bool;
+import static dev.kaizen.gateway.JsonSchemas.id;
+import static dev.kaizen.gateway.JsonSchemas.ids;
+import static dev.kaizen.gateway.JsonSchemas.nullableOneOf;
+import static dev.kaizen.gateway.JsonSchemas.nullableString;
+import static dev.kaizen.gateway.JsonSchemas.object;
+import static dev.kaizen.gateway.JsonSchemas.oneOf;
+import static dev.kaizen.gateway.JsonSchemas.optional;
+import static dev.kaizen.gateway.JsonSchemas.required;
+import static dev.kaizen.gateway.JsonSchemas.string;
+import static dev.kaizen.gateway.KaizenTool.Effect.DESTROYS;
+import static dev.kaizen.gateway.KaizenTool.Effect.READS;
+import static dev.kaizen.gateway.KaizenTool.Effect.WRITES;
+import static dev.kaizen.gateway.KaizenTool.define;
+import static dev.kaizen.gateway.ToolSchemas.ID;
+import static dev.kaizen.gateway.ToolSchemas.ID_RESULT;
+import static dev.kaizen.gateway.ToolSchemas.SCOPE;
+import static dev.kaizen.gateway.ToolSchemas.map;
+import static dev.kaizen.gateway.ToolSchemas.time;
+
+/** The knowledge tools: write, update, delete and read entries, and resolve conflicts among them. */
+final class KnowledgeTools {
+    private static final String CONTENT = "The knowledge itself (a rule, convention or lesson learned): "
+            + Rules.CONTENT_RULE + ".";
+    private static final String CONTEXT = "Keywords that search weighs most: " + Rules.CONTEXT_RULE + ".";
+    private static final String TASK_SIZE = "Smallest task size the entry is for, " + Rules.TASK_SIZE_RULE
+            + "; leave out for entries that apply to every task size.";
+    private static final Map<String, Object> WRITTEN = object(
+            required("id", ID_RESULT), required("scope", string("Canonical name of the entry's scope.")));
+    private static final Map<String, Object> ENTRY = object(
+            required("id", ID_RESULT),
+            required("scope", string("Canonical name of the entry's scope.")),
+            required("content", string("The knowledge itself.")),
+            required("context", string("Its keywords.")),
+            required("task_size", nullableString("Smallest task size it is for, " + Rules.TASK_SIZE_RULE
+                    + "; null for every size.")),
+            required("suppressed", bool("Whether a conflict resolution hides it from searches.")),
+            required("create_time", string("When it was written, RFC 3339.")),
+            required("update_time", string("When it last changed, RFC 3339.")),
+            required("created_by", string("Who wrote it (empty for entries older than attribution).")),
+            required("updated_by", string("Who last changed it.")));
+
+    private KnowledgeTools() {
+    }
+
+    static List<KaizenTool> all() {
+        return List.of(
+                define("write_knowledge", "Write a knowledge entry", WRITES)
+                        .description("Store a knowledge entry (a hard fact: rule, convention, lesson learned) in a scope, "
+                                + "where every scope inheriting from it will find it. Use the optimize_knowledge_entry "
+                                + "prompt to write content and context that searches find.")
+                        .input(object(required("scope", string(SCOPE, Rules.SCOPE_PATTERN)),
+                                required("content", string(CONTENT, 1, Rules.CONTENT_MAX)),
+                                required("context", string(CONTEXT)),
+                                optional("task_size", oneOf(TASK_SIZE, Rules.TASK_SIZES))))
+                        .output(WRITTEN)
+                        .answers((args, api) -> {
+                            WriteKnowledgeRequest.Builder request = WriteKnowledgeRequest.newBuilder()
+                                    .setScope(args.string("scope")).setContent(args.string("content"))
+                                    .setContext(args.string("context"));
+                            args.taskSize("task_size").ifPresent(request::setTaskSize);
+                            WriteKnowledgeResponse written = api.knowledge().writeKnowledge(request.build());
+                            return map("id", String.valueOf(written.getId()), "scope", written.getScope());
+                        }),
+                define("update_knowledge", "Update a knowledge entry", WRITES)
+                        .description("Change an entry's content, context, scope and/or task size (give at least one).")
+                        .input(object(required("id", id(ID)),
+                                optional("content", string("New content: " + Rules.CONTENT_RULE + ".", 1, Rules.CONTENT_MAX)),
+                                optional("context", string("New context: " + Rules.CONTEXT_RULE + ".")),
+                                optional("scope", string("Scope to move the entry to: " + Rules.SCOPE_RULE + ".",
+                                        Rules.SCOPE_PATTERN)),
+                                optional("task_size", nullableOneOf("New task size, " + Rules.TASK_SIZE_RULE
+                                        + "; null removes the task size.", Rules.TASK_SIZES))))
+                        .output(WRITTEN)
+                        .answers((args, api) -> {
+                            UpdateKnowledgeRequest.Builder request = UpdateKnowledgeRequest.newBuilder().setId(args.id("id"));
+                            args.optionalString("content").ifPresent(request::setContent);
+                            args.optionalString("context").ifPresent(request::setContext);
+                            args.optionalString("scope").ifPresent(request::setScope);
+                            args.taskSize("task_size").ifPresent(request::setTaskSize);
+                            UpdateKnowledgeResponse updated = api.knowledge().updateKnowledge(request.build());
+                            return map("id", String.valueOf(updated.getId()), "scope", updated.getScope());
+                        }),
+                define("delete_knowledge", "Delete a knowledge entry", DESTROYS)
+                        .description("Delete one knowledge entry by id.")
+                        .input(object(required("id", id(ID))))
+                        .output(object(required("id", ID_RESULT)))
+                        .answers((args, api) -> map("id", String.valueOf(api.knowledge().deleteKnowledge(
+                                DeleteKnowledgeRequest.newBuilder().setId(args.id("id")).build()).getId()))),
+                define("get_knowledge", "Get knowledge entries by id", READS)
+                        .description("Read whole knowledge entries by id, in the order asked.")
+                        .input(object(required("ids", ids("1-" + Rules.IDS_MAX + " knowledge ids, each " + Rules.ID_RULE
+                                + ".", Rules.IDS_MAX))))
+                        .output(object(required("entries", array("The entries, in the order asked.", ENTRY))))
+                        .answers((args, api) -> map("entries", api.knowledge().getKnowledge(GetKnowledgeRequest.newBuilder()
+                                .addAllIds(args.ids("ids")).build()).getEntriesList().stream().map(KnowledgeTools::entry)
+                                .toList())),
+                define("resolve_knowledge_conflict", "Resolve a knowledge conflict", WRITES)
+                        .description("When entries contradict each other, keep one active and hide the others from every "
+                                + "search from now on; the decision is kept as an audit record.")
+                        .input(object(required("active_id", id("The entry that stays: " + ID)),
+                                required("suppressed_ids", ids("1-" + Rules.IDS_MAX + " entries to hide, not "
+                                        + "including active_id; each " + Rules.ID_RULE + ".", Rules.IDS_MAX))))
+                        .output(object(
+                                required("active_id", ID_RESULT),
+                                required("suppressed_ids", array("The entries now hidden.", ID_RESULT))))
+                        .answers((args, api) -> {
+                            ResolveKnowledgeConflictResponse resolved = api.knowledge().resolveKnowledgeConflict(
+                                    ResolveKnowledgeConflictRequest.newBuilder().setActiveId(args.id("active_id"))
+                                            .addAllSuppressedIds(args.ids("suppressed_ids")).build());
+                            return map("active_id", String.valueOf(resolved.getActiveId()), "suppressed_ids",
+                                    resolved.getSuppressedIdsList().stream().map(String::valueOf).toList());
+                        }));
+    }
+
+    /** An entry, whole, as get_knowledge and its resource show it. */
+    static Map<String, Object> entry(KnowledgeEntry entry) {
+        return map("id", String.valueOf(entry.getId()),
+                "scope", entry.getScope(),
+                "content", entry.getContent(),
+                "context", entry.getContext(),
+                "task_size", entry.getTaskSize() == TaskSize.TASK_SIZE_UNSPECIFIED ? null
+                        : entry.getTaskSize().name().substring("TASK_SIZE_".length()),
+                "suppressed", entry.getSuppressed(),
+                "create_time", time(entry.getCreateTime()),
+                "update_time", time(entry.getUpdateTime()),
+                "created_by", entry.getCreatedBy(),
+                "updated_by", entry.getUpdatedBy());
+    }
+}
