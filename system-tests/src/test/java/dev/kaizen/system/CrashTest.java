@@ -145,6 +145,8 @@ class CrashTest {
         ProcessBuilder builder = new ProcessBuilder(command).directory(ServiceProcess.REPOSITORY.toFile())
                 .redirectErrorStream(true).redirectOutput(log.toFile());
         builder.environment().putAll(env);
+        // the jars this Maven build just made, as they are
+        builder.environment().put("KAIZEN_SKIP_BUILD", "1");
         Process process = builder.start();
         String ready = "http://127.0.0.1:" + env.get("KAIZEN_MCP_ADMIN_PORT") + "/observe/health/ready";
         Await.until("the " + name + " run is ready (" + log + ")", Duration.ofSeconds(120), () -> {
