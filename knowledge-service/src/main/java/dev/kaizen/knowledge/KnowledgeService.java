@@ -68,10 +68,12 @@ final class KnowledgeService implements BindableService {
     private final Database database;
     /** Search by meaning, or null when this replica runs without it. */
     private final SemanticRecall semantic;
+    private final KnowledgeHistory history;
 
     KnowledgeService(Database database, SemanticRecall semantic) {
         this.database = database;
         this.semantic = semantic;
+        this.history = new KnowledgeHistory(database);
     }
 
     @Override
@@ -85,6 +87,8 @@ final class KnowledgeService implements BindableService {
                 .unary(KnowledgeServiceGrpc.getGetTaskContextMethod(), this::getTaskContext)
                 .serverStream(KnowledgeServiceGrpc.getExportKnowledgeMethod(), this::exportKnowledge)
                 .unary(KnowledgeServiceGrpc.getImportKnowledgeMethod(), this::importKnowledge)
+                .unary(KnowledgeServiceGrpc.getGetKnowledgeHistoryMethod(), history::history)
+                .unary(KnowledgeServiceGrpc.getRestoreKnowledgeMethod(), history::restore)
                 .build();
     }
 
@@ -105,6 +109,7 @@ final class KnowledgeService implements BindableService {
         long id = database.inTransaction(tx -> {
             long written = insert(tx, scope, content, context, taskSize, false, null, null, Attribution.caller())
                     .orElseThrow(() -> Scopes.notFound("scope", scope));
+            KnowledgeHistory.record(tx, KnowledgeHistory.WRITE, "k.id = ?", written);
             Audit.record(tx, "knowledge.write", scope.namespace(), String.valueOf(written), "in " + scope);
             return written;
         });
@@ -143,6 +148,7 @@ final class KnowledgeService implements BindableService {
                             content, context, id, scopeId, request.hasTaskSize(), taskSize, Access.caller().name())
                     .map(row -> Sql.string(row, "canonical"))
                     .orElseThrow(() -> entriesNotFound("id", List.of(id)));
+            KnowledgeHistory.record(tx, KnowledgeHistory.UPDATE, "k.id = ?", id);
             Audit.record(tx, "knowledge.update", namespace, String.valueOf(id), scope == null ? "" : "moved to " + scope);
             return canonical;
         });
@@ -153,6 +159,7 @@ final class KnowledgeService implements BindableService {
         long id = Rules.id("id", request.getId());
         database.inTransaction(tx -> {
             String namespace = lockWritable(tx, "id", id, "delete knowledge in");
+            KnowledgeHistory.record(tx, KnowledgeHistory.DELETE, "k.id = ?", id);
             Sql.update(tx, "DELETE FROM knowledge WHERE id = ?", id);
             Audit.record(tx, "knowledge.delete", namespace, String.valueOf(id), "");
             return null;
@@ -203,6 +210,7 @@ final class KnowledgeService implements BindableService {
             // the latest decision wins: the active entry is visible even if an earlier one hid it
             Sql.update(tx, "UPDATE knowledge SET suppressed = (id <> ?), updated_at = now() WHERE id = ANY (?)",
                     active, toArray(all));
+            KnowledgeHistory.record(tx, KnowledgeHistory.RESOLVE_CONFLICT, "k.id = ANY (?)", toArray(all));
             Sql.update(tx, "INSERT INTO knowledge_conflict_resolution (active_id, suppressed_ids, resolved_by) VALUES (?, ?, ?)",
                     active, toArray(suppressed), Access.caller().name());
             for (String namespace : namespaces) {
@@ -301,6 +309,7 @@ final class KnowledgeService implements BindableService {
                         .orElseThrow(() -> Scopes.notFound(argument, entry.scope())));
                 perNamespace.merge(entry.scope().namespace(), 1, Integer::sum);
             }
+            KnowledgeHistory.record(tx, KnowledgeHistory.IMPORT, "k.id = ANY (?)", (Object) stored.toArray(Long[]::new));
             perNamespace.forEach((namespace, count) -> Audit.record(tx, "knowledge.import", namespace, namespace,
                     count + " entries"));
             return stored;
@@ -376,7 +385,8 @@ final class KnowledgeService implements BindableService {
 
     private static RuntimeException entriesNotFound(String argument, List<Long> ids) {
         return Failures.notFound(argument, argument + (ids.size() == 1 ? ": knowledge entry " + ids.getFirst() + " does not exist"
-                : ": knowledge entries " + ids + " do not exist") + "; it may have been deleted, so search again "
-                + "with get_task_context for current ids.");
+                : ": knowledge entries " + ids + " do not exist") + "; it may have been deleted: search again "
+                + "with get_task_context for current ids (get_knowledge_history shows a deleted entry, restore_knowledge "
+                + "brings it back).");
     }
 }

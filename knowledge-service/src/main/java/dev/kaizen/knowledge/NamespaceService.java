@@ -127,6 +127,8 @@ final class NamespaceService implements BindableService {
             long id = lockNamespace(tx, name);
             // lock the scopes first, so no write can add knowledge to them before they go
             Sql.rows(tx, "SELECT id FROM scope WHERE namespace_id = ? FOR UPDATE", id);
+            KnowledgeHistory.record(tx, KnowledgeHistory.DELETE_NAMESPACE,
+                    "k.scope_id IN (SELECT id FROM scope WHERE namespace_id = ?)", id);
             long knowledge = Sql.update(tx,
                     "DELETE FROM knowledge WHERE scope_id IN (SELECT id FROM scope WHERE namespace_id = ?)", id);
             long scopes = Sql.update(tx, "DELETE FROM scope WHERE namespace_id = ?", id);

@@ -149,6 +149,7 @@ final class ScopeService implements BindableService {
         return database.inTransaction(tx -> {
             long id = Scopes.id(tx, "scope", scope);
             Sql.row(tx, "SELECT id FROM scope WHERE id = ? FOR UPDATE", id);
+            KnowledgeHistory.record(tx, KnowledgeHistory.DELETE_SCOPE, "k.scope_id = ?", id);
             long knowledge = Sql.update(tx, "DELETE FROM knowledge WHERE scope_id = ?", id);
             Sql.update(tx, "DELETE FROM scope WHERE id = ?", id);
             Audit.record(tx, "scope.delete", scope.namespace(), scope.toString(), knowledge + " entries deleted");

@@ -5,10 +5,15 @@ import java.util.Map;
 
 import dev.kaizen.api.Rules;
 import dev.kaizen.api.v1.DeleteKnowledgeRequest;
+import dev.kaizen.api.v1.GetKnowledgeHistoryRequest;
+import dev.kaizen.api.v1.GetKnowledgeHistoryResponse;
 import dev.kaizen.api.v1.GetKnowledgeRequest;
 import dev.kaizen.api.v1.KnowledgeEntry;
 import dev.kaizen.api.v1.ResolveKnowledgeConflictRequest;
+import dev.kaizen.api.v1.KnowledgeVersion;
 import dev.kaizen.api.v1.ResolveKnowledgeConflictResponse;
+import dev.kaizen.api.v1.RestoreKnowledgeRequest;
+import dev.kaizen.api.v1.RestoreKnowledgeResponse;
 import dev.kaizen.api.v1.TaskSize;
 import dev.kaizen.api.v1.UpdateKnowledgeRequest;
 import dev.kaizen.api.v1.UpdateKnowledgeResponse;
@@ -19,6 +24,7 @@ import static dev.kaizen.gateway.JsonSchemas.array;
 import static dev.kaizen.gateway.JsonSchemas.bool;
 import static dev.kaizen.gateway.JsonSchemas.id;
 import static dev.kaizen.gateway.JsonSchemas.ids;
+import static dev.kaizen.gateway.JsonSchemas.integer;
 import static dev.kaizen.gateway.JsonSchemas.nullableOneOf;
 import static dev.kaizen.gateway.JsonSchemas.nullableString;
 import static dev.kaizen.gateway.JsonSchemas.object;
@@ -36,7 +42,10 @@ import static dev.kaizen.gateway.ToolSchemas.SCOPE;
 import static dev.kaizen.gateway.ToolSchemas.map;
 import static dev.kaizen.gateway.ToolSchemas.time;
 
-/** The knowledge tools: write, update, delete and read entries, and resolve conflicts among them. */
+/**
+ * The knowledge tools: write, update, delete and read entries, resolve conflicts among them, and
+ * read and restore their history.
+ */
 final class KnowledgeTools {
     private static final String CONTENT = "The knowledge itself (a rule, convention or lesson learned): "
             + Rules.CONTENT_RULE + ".";
@@ -57,6 +66,18 @@ final class KnowledgeTools {
             required("update_time", string("When it last changed, RFC 3339.")),
             required("created_by", string("Who wrote it (empty for entries older than attribution).")),
             required("updated_by", string("Who last changed it.")));
+    private static final Map<String, Object> VERSION = object(
+            required("version", integer("Its number, from 1 for the entry's first.")),
+            required("action", string("What made it: write, update, resolve_conflict, import, restore, delete, "
+                    + "delete_scope or delete_namespace (the entry as it was when deleted), baseline (its state when "
+                    + "history began).")),
+            required("principal", string("Who.")),
+            required("time", string("When, RFC 3339.")),
+            required("scope", string("Canonical name of the scope the entry was in.")),
+            required("content", string("The content then.")),
+            required("context", string("The context then.")),
+            required("task_size", nullableString("The task size then, " + Rules.TASK_SIZE_RULE + "; null for every size.")),
+            required("suppressed", bool("Whether a conflict resolution hid it then.")));
 
     private KnowledgeTools() {
     }
@@ -128,7 +149,80 @@ final class KnowledgeTools {
                                             .addAllSuppressedIds(args.ids("suppressed_ids")).build());
                             return map("active_id", String.valueOf(resolved.getActiveId()), "suppressed_ids",
                                     resolved.getSuppressedIdsList().stream().map(String::valueOf).toList());
+                        }),
+                define("get_knowledge_history", "Get a knowledge entry's history", READS)
+                        .description("Every version of an entry, newest first: what it said, where, who changed it, when "
+                                + "and how; also for an entry that was deleted (with its scope or namespace too). Use "
+                                + "restore_knowledge to bring a version back.")
+                        .input(object(required("id", id(ID + " A deleted entry's id works too.")),
+                                optional("limit", integer("Most versions to answer (default " + Rules.HISTORY_PAGE_DEFAULT
+                                        + ").", 1, Rules.HISTORY_PAGE_MAX)),
+                                optional("before_version", integer("Only versions older than this one: the "
+                                        + "next_before_version of an earlier answer.", 1, Integer.MAX_VALUE))))
+                        .output(object(
+                                required("id", ID_RESULT),
+                                required("deleted", bool("Whether the entry is deleted now.")),
+                                required("versions", array("The versions, newest first.", VERSION)),
+                                optional("next_before_version", integer("The before_version that reads on to older "
+                                        + "versions."))))
+                        .answers((args, api) -> {
+                            GetKnowledgeHistoryRequest.Builder request = GetKnowledgeHistoryRequest.newBuilder()
+                                    .setId(args.id("id"))
+                                    .setPageSize(args.integer("limit", Rules.HISTORY_PAGE_DEFAULT,
+                                            value -> Rules.historyPageSize("limit", value)));
+                            if (args.has("before_version")) {
+                                request.setBeforeVersion(args.integer("before_version", 0,
+                                        value -> Rules.version("before_version", value)));
+                            }
+                            GetKnowledgeHistoryResponse history = api.knowledge().getKnowledgeHistory(request.build());
+                            Map<String, Object> result = map("id", String.valueOf(request.getId()),
+                                    "deleted", history.getDeleted(),
+                                    "versions", history.getVersionsList().stream().map(KnowledgeTools::version).toList());
+                            if (history.getNextPageBeforeVersion() != 0) {
+                                result.put("next_before_version", history.getNextPageBeforeVersion());
+                            }
+                            return result;
+                        }),
+                define("restore_knowledge", "Restore a knowledge entry", WRITES)
+                        .description("Bring a deleted entry back under its id (as it was when deleted, or as an earlier "
+                                + "version), or make an earlier version of an entry current again. Either way it is a "
+                                + "new version: history is never rewritten. If the entry's scope no longer exists, give "
+                                + "scope.")
+                        .input(object(required("id", id(ID + " A deleted entry's id works too.")),
+                                optional("version", integer("The version to bring back (get_knowledge_history lists "
+                                        + "them); required for an entry that exists; default for a deleted entry: as "
+                                        + "it was when deleted.", 1, Integer.MAX_VALUE)),
+                                optional("scope", string("Scope to restore the entry into, instead of the version's: "
+                                        + Rules.SCOPE_RULE + ".", Rules.SCOPE_PATTERN))))
+                        .output(object(
+                                required("id", ID_RESULT),
+                                required("scope", string("Canonical name of the entry's scope now.")),
+                                required("version", integer("The new version the restore made.")),
+                                required("restored_version", integer("The version whose state it brought back."))))
+                        .answers((args, api) -> {
+                            RestoreKnowledgeRequest.Builder request = RestoreKnowledgeRequest.newBuilder().setId(args.id("id"));
+                            if (args.has("version")) {
+                                request.setVersion(args.integer("version", 0, value -> Rules.version("version", value)));
+                            }
+                            args.optionalString("scope").ifPresent(request::setScope);
+                            RestoreKnowledgeResponse restored = api.knowledge().restoreKnowledge(request.build());
+                            return map("id", String.valueOf(restored.getId()), "scope", restored.getScope(),
+                                    "version", restored.getVersion(), "restored_version", restored.getRestoredVersion());
                         }));
+    }
+
+    /** A version of an entry, as get_knowledge_history shows it. */
+    private static Map<String, Object> version(KnowledgeVersion version) {
+        return map("version", version.getVersion(),
+                "action", version.getAction(),
+                "principal", version.getPrincipal(),
+                "time", time(version.getTime()),
+                "scope", version.getScope(),
+                "content", version.getContent(),
+                "context", version.getContext(),
+                "task_size", version.getTaskSize() == TaskSize.TASK_SIZE_UNSPECIFIED ? null
+                        : version.getTaskSize().name().substring("TASK_SIZE_".length()),
+                "suppressed", version.getSuppressed());
     }
 
     /** An entry, whole, as get_knowledge and its resource show it. */

@@ -45,6 +45,8 @@ public final class ErrorDetails {
         PROTECTED,
         /** FAILED_PRECONDITION: the change would make scopes inherit from themselves. */
         CYCLE,
+        /** FAILED_PRECONDITION: the scope a version of an entry was in no longer exists; give a scope to restore into. */
+        SCOPE_GONE,
         /** UNAUTHENTICATED: no valid credential. */
         CREDENTIAL_MISSING,
         /** PERMISSION_DENIED: a grant is missing; metadata {@value #REQUIRED_GRANT_SCOPE} names it. */

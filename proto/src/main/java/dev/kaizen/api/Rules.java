@@ -97,6 +97,9 @@ public final class Rules {
     public static final int AUDIT_PAGE_DEFAULT = 100;
     public static final int AUDIT_PAGE_MAX = 1000;
 
+    public static final int HISTORY_PAGE_DEFAULT = 20;
+    public static final int HISTORY_PAGE_MAX = 100;
+
     /** Ids per call of get_knowledge and of resolve_knowledge_conflict's suppressed list. */
     public static final int IDS_MAX = 100;
     /** Entries per ImportKnowledge batch. */
@@ -284,6 +287,22 @@ public final class Rules {
             throw new RuleViolation(argument, size + " is out of range: give 1-" + AUDIT_PAGE_MAX + ".");
         }
         return (int) size;
+    }
+
+    public static int historyPageSize(String argument, long size) {
+        if (size < 1 || size > HISTORY_PAGE_MAX) {
+            throw new RuleViolation(argument, size + " is out of range: give 1-" + HISTORY_PAGE_MAX + ".");
+        }
+        return (int) size;
+    }
+
+    /** A version number of an entry's history: 1 or more. */
+    public static int version(String argument, long version) {
+        if (version < 1 || version > Integer.MAX_VALUE) {
+            throw new RuleViolation(argument, version + " is not a version number: give a version of the entry's "
+                    + "history (1 or more), as get_knowledge_history lists them.");
+        }
+        return (int) version;
     }
 
     /** Checks the number of ids of a batch argument. */

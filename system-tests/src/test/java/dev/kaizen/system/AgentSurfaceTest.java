@@ -139,6 +139,8 @@ class AgentSurfaceTest {
         calls.put("get_task_context", Map.of("queries", List.of("schema check"), "scope", ns + ":web", "max_tokens", 300));
         calls.put("resolve_knowledge_conflict", Map.of("active_id", id, "suppressed_ids", List.of(second)));
         calls.put("delete_knowledge", Map.of("id", second));
+        calls.put("get_knowledge_history", Map.of("id", second, "limit", 5));
+        calls.put("restore_knowledge", Map.of("id", second));
         calls.put("list_config", Map.of());
         calls.put("update_config", Map.of("key", "search.max_results", "value", "50"));
         calls.put("reset_config", Map.of("key", "search.max_results"));

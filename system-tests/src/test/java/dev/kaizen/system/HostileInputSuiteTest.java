@@ -308,6 +308,8 @@ class HostileInputSuiteTest {
         valid.put("resolve_knowledge_conflict", Map.of("active_id", "\"999998\"", "suppressed_ids", "[\"999999\"]"));
         valid.put("get_task_context", Map.of("queries", "[\"suite\"]", "scope", scope));
         valid.put("get_audit_log", Map.of("namespace", jsonString(ns), "limit", "10"));
+        valid.put("get_knowledge_history", Map.of("id", "\"1\"", "limit", "10"));
+        valid.put("restore_knowledge", Map.of("id", "\"999999\"", "version", "1"));
         valid.put("list_config", Map.of());
         valid.put("update_config", Map.of("key", "\"search.max_results\"", "value", "\"50\""));
         valid.put("reset_config", Map.of("key", "\"search.max_results\""));

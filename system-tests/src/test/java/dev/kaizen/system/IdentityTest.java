@@ -108,6 +108,33 @@ class IdentityTest {
 
     @Test
     @SuppressWarnings("unchecked")
+    void historyNamesWhoMadeEachVersionAndRestoringNeedsWrite() {
+        McpSyncClient writer = client(oauth.token("writer"));
+        McpSyncClient root = client(oauth.token("root"));
+        String id = (String) Mcp.ok(writer, "write_knowledge", Map.of("scope", "acme:default",
+                "content", "Hotfixes need one approval.", "context", "hotfix approvals")).get("id");
+        Mcp.ok(root, "update_knowledge", Map.of("id", id, "content", "Hotfixes need two approvals."));
+        List<Map<String, Object>> versions = (List<Map<String, Object>>) Mcp.ok(writer, "get_knowledge_history",
+                Map.of("id", id)).get("versions");
+        assertEquals(List.of("update", "write"), versions.stream().map(version -> version.get("action")).toList());
+        assertEquals(List.of("root", "writer"), versions.stream().map(version -> version.get("principal")).toList());
+        assertEquals(List.of("Hotfixes need two approvals.", "Hotfixes need one approval."),
+                versions.stream().map(version -> version.get("content")).toList());
+
+        McpSyncClient reader = client(oauth.token("reader"));
+        assertEquals(2, ((List<?>) Mcp.ok(reader, "get_knowledge_history", Map.of("id", id)).get("versions")).size(),
+                "reading history needs read");
+        HttpResponse<String> denied = Mcp.post(stack.gateway(), call("restore_knowledge", "{\"id\":\"" + id
+                + "\",\"version\":1}"), Map.of("Authorization", "Bearer " + oauth.token("reader")));
+        assertEquals(403, denied.statusCode(), denied.body());
+        assertTrue(denied.headers().firstValue("WWW-Authenticate").orElseThrow().contains("scope=\"kaizen:write:acme\""));
+        writer.closeGracefully();
+        root.closeGracefully();
+        reader.closeGracefully();
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
     void oauthCallersActWithTheirGrantsAndAMissingGrantIs403WithTheScope() {
         McpSyncClient writer = client(oauth.token("writer"));
         Map<String, Object> written = Mcp.ok(writer, "write_knowledge", Map.of("scope", "acme:default",

@@ -36,12 +36,12 @@ class McpToolsTest {
     }
 
     @Test
-    void listsTheSeventeenToolsWithDescribedSchemasAndAnnotations() {
+    void listsTheNineteenToolsWithDescribedSchemasAndAnnotations() {
         List<McpSchema.Tool> tools = mcp.listTools().tools();
         assertEquals(Set.of("get_namespaces", "create_namespace", "update_namespace", "delete_namespace", "create_scope",
                         "update_scope", "delete_scope", "write_knowledge", "update_knowledge", "delete_knowledge",
                         "get_knowledge", "resolve_knowledge_conflict", "get_task_context", "list_config", "update_config",
-                        "reset_config", "get_audit_log"),
+                        "reset_config", "get_audit_log", "get_knowledge_history", "restore_knowledge"),
                 tools.stream().map(McpSchema.Tool::name).collect(Collectors.toSet()));
         for (McpSchema.Tool tool : tools) {
             assertFalse(tool.description().isBlank(), tool.name());
@@ -49,7 +49,8 @@ class McpToolsTest {
             @SuppressWarnings("unchecked")
             Map<String, Map<String, Object>> properties = (Map<String, Map<String, Object>>) tool.inputSchema().get("properties");
             properties.forEach((name, schema) -> assertNotNull(schema.get("description"), tool.name() + "." + name));
-            boolean readOnly = Set.of("get_namespaces", "get_knowledge", "get_task_context", "list_config", "get_audit_log")
+            boolean readOnly = Set.of("get_namespaces", "get_knowledge", "get_task_context", "list_config", "get_audit_log",
+                            "get_knowledge_history")
                     .contains(tool.name());
             assertEquals(readOnly, tool.annotations().readOnlyHint(), tool.name());
             assertEquals(tool.name().startsWith("delete_"), tool.annotations().destructiveHint(), tool.name());
