@@ -92,8 +92,9 @@ final class EmbeddingWorkers implements AutoCloseable {
             for (DbRow row : rows) {
                 outbox.add(Sql.number(row, "id"));
                 String text = row.column("text").asString().orElse(null);
-                // gone meanwhile, or embedded already (the same text was queued twice)
-                if (text == null || row.column("current").getBoolean()) {
+                // gone meanwhile, embedded already (the same text was queued twice), or queued twice in this
+                // batch (changed twice in a row: one vector of the text it has now serves both)
+                if (text == null || row.column("current").getBoolean() || ids.contains(Sql.number(row, "knowledge_id"))) {
                     continue;
                 }
                 ids.add(Sql.number(row, "knowledge_id"));

@@ -124,7 +124,7 @@ final class KnowledgeHistory {
             DbRow version = asked == null ? newest : Sql.row(tx, SELECT_VERSIONS + "WHERE knowledge_id = ? AND version = ?",
                             id, asked)
                     .filter(row -> Access.mayRead(Sql.string(row, "namespace")))
-                    .orElseThrow(() -> Failures.notFound("version", "version " + asked + ": knowledge entry " + id
+                    .orElseThrow(() -> Failures.notFound("version", "version " + asked + " does not exist: knowledge entry " + id
                             + " has versions 1-" + Sql.number(newest, "version") + "; get_knowledge_history lists them."));
             ScopeName scope = into != null ? into : ScopeName.parse("scope", Sql.string(version, "scope"));
             long scopeId = Sql.row(tx, "SELECT id FROM qualified_scope WHERE namespace = ? AND name = ?", scope.namespace(),
@@ -182,8 +182,8 @@ final class KnowledgeHistory {
     }
 
     private static RuntimeException noHistory(long id) {
-        return Failures.notFound("id", "id: knowledge entry " + id + " has no history: it never existed, or it was purged; "
-                + "search with get_task_context for current ids.");
+        return Failures.notFound("id", "id: knowledge entry " + id + " does not exist and has no history: it never existed, or "
+                + "its history was purged; search with get_task_context for current ids.");
     }
 
     private static KnowledgeVersion version(DbRow row) {

@@ -408,6 +408,8 @@ class HostileInputSuiteTest {
         valid.put("ResolveKnowledgeConflict", "active_id: 999998 suppressed_ids: 999999");
         valid.put("GetTaskContext", "queries: 'suite' scope: '" + ns + ":default'");
         valid.put("ExportKnowledge", "namespace: '" + ns + "'");
+        valid.put("GetKnowledgeHistory", "id: 1 page_size: 10");
+        valid.put("RestoreKnowledge", "id: 999999 version: 1");
         valid.put("ImportKnowledge", "entries { scope: '" + ns + ":default' content: 'Imported by the suite' context: 'hostile' }");
         valid.put("GetScope", "scope: '" + ns + ":web'");
         valid.put("CreateScope", "scope: '" + ns + ":made' description: 'Made'");

@@ -52,7 +52,7 @@ class KnowledgeHistoryToolsTest {
         }
         // the scope is gone: the answer says what to do
         String refusal = refused(mcp, "restore_knowledge", Map.of("id", ids.get(1)));
-        assertTrue(refusal.contains("no longer exists") && refusal.contains("give scope"), refusal);
+        assertTrue(refusal.contains("no longer exists") && refusal.contains("Give scope"), refusal);
 
         ok(mcp, "create_namespace", Map.of("name", ns, "description", "History, again"));
         ok(mcp, "create_scope", Map.of("scope", scopes.get(1), "description", "API"));

@@ -1,5 +1,8 @@
 package dev.kaizen.system;
 
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -97,6 +100,29 @@ class SemanticRecallTest {
                 .findFirst().orElseThrow();
         var validation = new DefaultJsonSchemaValidator().validate(tool.outputSchema(), result.structuredContent());
         assertTrue(validation.valid(), validation::errorMessage);
+    }
+
+    @Test
+    void anEntryQueuedTwiceInOneBatchIsEmbeddedAndEmbeddingGoesOn() throws Exception {
+        String ns = Mcp.unique("twice");
+        Mcp.ok(mcp, "create_namespace", Map.of("name", ns, "description", "Semantic recall"));
+        awaitIndexesReady();
+        String twice = (String) Mcp.ok(mcp, "write_knowledge", Map.of("scope", ns + ":default", "content",
+                "Rotate the signing keys every quarter.", "context", "signing keys")).get("id");
+        Await.until("the entry is embedded", Duration.ofSeconds(30), () -> stack.knowledgeService()
+                .metric("kaizen_embedding_backlog") == 0);
+        // changed, and queued once more, in one transaction: both outbox rows land in one worker's batch
+        try (Connection db = DriverManager.getConnection(stack.databaseUrl(), stack.postgres().user(),
+                stack.postgres().password()); Statement sql = db.createStatement()) {
+            db.setAutoCommit(false);
+            sql.execute("UPDATE knowledge_text SET content = 'Rotate the signing keys every month.' WHERE knowledge_id = " + twice);
+            sql.execute("INSERT INTO embedding_outbox (knowledge_id) VALUES (" + twice + ")");
+            db.commit();
+        }
+        String id = (String) Mcp.ok(mcp, "write_knowledge", Map.of("scope", ns + ":default", "content", ENTRY,
+                "context", "release image")).get("id");
+        Await.until("the entry written after it is found by meaning: embedding went on", Duration.ofSeconds(30),
+                () -> foundByMeaning(first, ns, id));
     }
 
     /** Waits until both replicas' readiness says their vector index is loaded. */
