@@ -85,6 +85,9 @@ public final class KnowledgeServer {
                 .start();
         LOG.log(System.Logger.Level.INFO, "knowledge-service serving gRPC on port {0}, health and metrics on port {1}; {2}",
                 String.valueOf(webServer.port()), String.valueOf(webServer.port(ServiceRuntime.ADMIN_SOCKET)), identity);
+        if (semantic != null) {
+            semantic.begin();
+        }
         SearchStatistics statistics = new SearchStatistics(database,
                 config.get("search-statistics.interval").as(Duration.class).get());
         return new KnowledgeServer(database, health, statistics, semantic, webServer);

@@ -41,12 +41,13 @@ final class SemanticRecall implements AutoCloseable {
     private final Map<String, byte[]> queryVectors = new ConcurrentHashMap<>();
     private volatile long backlog = -1;
     private final Thread backlogProbe;
+    private final Thread modelLoader;
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     private SemanticRecall(Database database, EmbeddingModel model, Path indexParent, int threads, Duration interval) {
         this.database = database;
         this.model = model;
-        Thread.ofVirtual().name("embedding-model").start(() -> {
+        this.modelLoader = Thread.ofVirtual().name("embedding-model").unstarted(() -> {
             try {
                 Embedder loaded = Embedder.load(model);
                 embedder.complete(loaded);
@@ -100,7 +101,7 @@ final class SemanticRecall implements AutoCloseable {
 
     /**
      * Semantic recall as {@code semantic} configures it, or null when {@code semantic.model} is
-     * {@code none}. The model loads (about a second) and the index fills in the background.
+     * {@code none}. The model loads (about a second) and the index fills in the background from {@link #begin} on.
      */
     static SemanticRecall start(Database database, Config semantic) {
         String name = semantic.get("model").asString().get().strip();
@@ -113,6 +114,16 @@ final class SemanticRecall implements AutoCloseable {
         Path indexParent = Path.of(folder.isEmpty() ? System.getProperty("java.io.tmpdir") : folder);
         return new SemanticRecall(database, model, indexParent, semantic.get("threads").asInt().get(),
                 semantic.get("feed-interval").as(Duration.class).get());
+    }
+
+    /**
+     * Loads the model and the index in the background. Called once the service serves: both take the
+     * cores for a few seconds (the index about 9 s of one core at 60,000 entries), which the start
+     * of the service and of a gateway beside it need more.
+     */
+    void begin() {
+        modelLoader.start();
+        feed.start();
     }
 
     EmbeddingModel model() {

@@ -54,7 +54,13 @@ final class VectorFeed implements AutoCloseable {
         this.index = index;
         this.model = model;
         this.interval = interval;
-        this.follower = Thread.ofVirtual().name("vector-feed").start(this::follow);
+        this.follower = Thread.ofVirtual().name("vector-feed").unstarted(this::follow);
+    }
+
+    /** Loads the index, then follows the changes, in the background. */
+    VectorFeed start() {
+        follower.start();
+        return this;
     }
 
     State state() {

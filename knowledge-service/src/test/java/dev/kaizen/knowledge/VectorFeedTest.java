@@ -65,7 +65,7 @@ class VectorFeedTest extends ServiceTest {
         long early = write(ns + ":default", "Early.", "early");
         long late = write(ns + ":default", "Late.", "late");
         try (VectorIndex index = new VectorIndex(folder, RANGE);
-             VectorFeed feed = new VectorFeed(database, index, MODEL, Duration.ofMillis(50));
+             VectorFeed feed = new VectorFeed(database, index, MODEL, Duration.ofMillis(50)).start();
              Connection slow = DriverManager.getConnection(jdbcUrl, postgres.user(), postgres.password())) {
             Await.until("the index has loaded", WITHIN, () -> feed.state() == VectorFeed.State.READY);
             // a transaction stores a vector and stays open while a later one stores another and commits
@@ -93,7 +93,7 @@ class VectorFeedTest extends ServiceTest {
             Await.until("a deleted entry leaves the index", WITHIN, () -> index.size() == 1);
         }
         try (VectorIndex fresh = new VectorIndex(folder, RANGE);
-             VectorFeed feed = new VectorFeed(database, fresh, MODEL, Duration.ofMillis(50))) {
+             VectorFeed feed = new VectorFeed(database, fresh, MODEL, Duration.ofMillis(50)).start()) {
             Await.until("a new replica loads what is stored", WITHIN, () -> feed.state() == VectorFeed.State.READY && fresh.size() == 1);
         }
     }
