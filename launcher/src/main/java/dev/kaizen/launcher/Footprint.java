@@ -290,8 +290,8 @@ final class Footprint {
         List<ProcessHandle> processes = new ArrayList<>();
         processes.add(run.toHandle());
         run.descendants().forEach(processes::add);
-        // the services and PostgreSQL run on after the launcher that started them: run.pids names them
-        for (String pid : Files.readString(work.resolve(LocalRun.PIDS)).strip().split("\\s+")) {
+        // the services and PostgreSQL run on after the launcher that started them: the pids file names them
+        for (String pid : Files.readString(LocalRun.pidsFile(work.resolve("data"))).strip().split("\\s+")) {
             ProcessHandle.of(Long.parseLong(pid)).ifPresent(process -> {
                 processes.add(process);
                 process.descendants().forEach(processes::add);

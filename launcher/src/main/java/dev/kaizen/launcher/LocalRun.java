@@ -29,8 +29,14 @@ public final class LocalRun {
             "KAIZEN_GRPC_ADMIN_PORT", "9091", "KAIZEN_POSTGRES_PORT", "54329");
 
     static final String DATABASE = "kaizen";
-    /** Beside the data folder while a run is up: the process ids of knowledge-service, mcp-gateway, PostgreSQL. */
-    static final String PIDS = "run.pids";
+    /**
+     * While a run is up, the process ids of its knowledge-service, mcp-gateway and PostgreSQL, in a
+     * file beside the data folder named after it ({@code postgres.pids}), so that runs on different
+     * data folders in one parent folder keep theirs apart.
+     */
+    static Path pidsFile(Path data) {
+        return data.resolveSibling(data.getFileName() + ".pids");
+    }
     /**
      * PostgreSQL sized for a laptop beside an IDE (fsync, synchronous_commit and full_page_writes stay
      * on): what the operating system caches serves reads beyond the shared buffers.
@@ -72,7 +78,7 @@ public final class LocalRun {
 
     /**
      * Starts PostgreSQL and both services, prints where they listen, notes their process ids in
-     * {@link #PIDS} beside the data folder, and returns: the processes run on without this JVM, and
+     * {@link #pidsFile} beside the data folder, and returns: the processes run on without this JVM, and
      * {@code ./kaizen run} (a shell, a few MiB) waits on them until Ctrl-C, then calls {@link #stop}.
      */
     void start() throws IOException {
@@ -98,7 +104,7 @@ public final class LocalRun {
             throw new CannotStart("a service did not start (" + e.getMessage().lines().findFirst().orElse("") + "); its log "
                     + "is in " + logs + ".");
         }
-        Files.writeString(data.resolveSibling(PIDS), stack.knowledgeService().process().pid() + " "
+        Files.writeString(pidsFile(data), stack.knowledgeService().process().pid() + " "
                 + stack.gateway().process().pid() + " " + postmaster().orElseThrow().pid() + "\n");
         System.out.printf("""
 
@@ -122,7 +128,7 @@ public final class LocalRun {
      * checkpoint).
      */
     void stop() throws IOException {
-        Path pids = data.resolveSibling(PIDS);
+        Path pids = pidsFile(data);
         if (!Files.isRegularFile(pids)) {
             return;
         }

@@ -124,8 +124,8 @@ class CrashTest {
     private static void killEverything(Process run, Path data) throws IOException {
         List<ProcessHandle> victims = new ArrayList<>();
         run.toHandle().descendants().forEach(victims::add);
-        // the services and PostgreSQL run on after the launcher that started them: run.pids names them
-        for (String pid : Files.readString(data.resolveSibling("run.pids")).strip().split("\\s+")) {
+        // the services and PostgreSQL run on after the launcher that started them: <data folder>.pids names them
+        for (String pid : Files.readString(data.resolveSibling(data.getFileName() + ".pids")).strip().split("\\s+")) {
             ProcessHandle.of(Long.parseLong(pid)).ifPresent(process -> {
                 victims.add(process);
                 process.descendants().forEach(victims::add);
