@@ -26,6 +26,7 @@ import dev.kaizen.api.v1.KnowledgeEntry;
 import dev.kaizen.api.v1.KnowledgeServiceGrpc;
 import dev.kaizen.api.v1.ResolveKnowledgeConflictRequest;
 import dev.kaizen.api.v1.ResolveKnowledgeConflictResponse;
+import dev.kaizen.api.v1.SimilarEntry;
 import dev.kaizen.api.v1.UpdateKnowledgeRequest;
 import dev.kaizen.api.v1.UpdateKnowledgeResponse;
 import dev.kaizen.api.v1.WriteKnowledgeRequest;
@@ -105,15 +106,26 @@ final class KnowledgeService implements BindableService {
         String content = Rules.content("content", request.getContent());
         String context = Rules.context("context", request.getContext());
         String taskSize = TaskSizes.toDatabase(request.getTaskSize());
+        boolean skipIfSimilar = switch (request.getIfSimilar()) {
+            case IF_SIMILAR_UNSPECIFIED, IF_SIMILAR_WRITE -> false;
+            case IF_SIMILAR_SKIP -> true;
+            case UNRECOGNIZED -> throw Failures.invalidArgument("if_similar", "if_similar " + request.getIfSimilarValue()
+                    + " is not known: use IF_SIMILAR_WRITE (write and report near-duplicates) or IF_SIMILAR_SKIP.");
+        };
         Access.require(Grant.WRITE, scope.namespace(), "write knowledge in");
-        long id = database.inTransaction(tx -> {
+        return database.inTransaction(tx -> {
+            List<SimilarEntry> similar = NearDuplicates.of(tx, scope, content);
+            WriteKnowledgeResponse.Builder response = WriteKnowledgeResponse.newBuilder().addAllSimilar(similar);
+            if (skipIfSimilar && !similar.isEmpty()) {
+                return response.setId(similar.getFirst().getId()).setScope(similar.getFirst().getScope())
+                        .setWritten(false).build();
+            }
             long written = insert(tx, scope, content, context, taskSize, false, null, null, Attribution.caller())
                     .orElseThrow(() -> Scopes.notFound("scope", scope));
             KnowledgeHistory.record(tx, KnowledgeHistory.WRITE, "k.id = ?", written);
             Audit.record(tx, "knowledge.write", scope.namespace(), String.valueOf(written), "in " + scope);
-            return written;
+            return response.setId(written).setScope(scope.toString()).setWritten(true).build();
         });
-        return WriteKnowledgeResponse.newBuilder().setId(id).setScope(scope.toString()).build();
     }
 
     private UpdateKnowledgeResponse updateKnowledge(UpdateKnowledgeRequest request) {

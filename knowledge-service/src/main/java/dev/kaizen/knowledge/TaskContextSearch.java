@@ -37,7 +37,7 @@ import io.helidon.dbclient.DbRow;
  */
 final class TaskContextSearch {
     /** Deeper inheritance than this is not followed; it guards against pathological graphs. */
-    private static final int MAX_DEPTH = 100;
+    static final int MAX_DEPTH = 100;
     /**
      * Most words a query is searched for: its rarest ones. A question of 500 characters has about 80
      * words; its rarest dozen say what it is about, and they bound the cost of the partial-match tiers.

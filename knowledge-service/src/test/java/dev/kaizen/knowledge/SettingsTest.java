@@ -36,17 +36,19 @@ class SettingsTest extends ServiceTest {
     @Test
     void everyKeyIsListedWithItsDefaultAndType() {
         Map<String, ConfigEntry> config = list();
-        assertEquals(Map.of(
-                        "search.relevance_threshold", "0.05",
-                        "search.language", "english",
-                        "search.max_results", "50",
-                        "search.context_weight", "1.0",
-                        "search.lead_weight", "0.8",
-                        "search.content_weight", "0.4",
-                        "search.bm25_k1", "0.3",
-                        "search.bm25_b", "0.75",
-                        "search.candidate_limit", "500",
-                        "search.semantic_weight", "1.0"),
+        assertEquals(Map.ofEntries(
+                        Map.entry("search.relevance_threshold", "0.05"),
+                        Map.entry("search.language", "english"),
+                        Map.entry("search.max_results", "50"),
+                        Map.entry("search.context_weight", "1.0"),
+                        Map.entry("search.lead_weight", "0.8"),
+                        Map.entry("search.content_weight", "0.4"),
+                        Map.entry("search.bm25_k1", "0.3"),
+                        Map.entry("search.bm25_b", "0.75"),
+                        Map.entry("search.candidate_limit", "500"),
+                        Map.entry("search.semantic_weight", "1.0"),
+                        Map.entry("write.similarity_threshold", "0.8"),
+                        Map.entry("write.similar_limit", "3")),
                 config.values().stream().collect(Collectors.toMap(ConfigEntry::getKey, ConfigEntry::getDefaultValue)));
         assertEquals(ConfigType.CONFIG_TYPE_INTEGER, config.get("search.max_results").getType());
         assertEquals(ConfigType.CONFIG_TYPE_REGCONFIG, config.get("search.language").getType());

@@ -50,6 +50,9 @@ import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTranspor
  *     <li>{@code debian} and {@code rules} ({@link KnownItemBenchmark}): search quality and speed on real
  *     text, [--rankings FOLDER] to keep every ranked answer, [--reuse] to search the corpus an earlier
  *     run loaded and embedded (after a change to the search, not to writes or embedding).</li>
+ *     <li>{@code near-duplicates} ({@link NearDuplicateBenchmark}): the near-duplicates write_knowledge
+ *     names on the Debian workload, and what the check costs a write.</li>
+ *     <li>{@code footprint} ({@link Footprint}): the memory and start time of {@code ./kaizen run}.</li>
  * </ul>
  * Without arguments, all three, synthetic at 100,000 entries.
  */
@@ -108,6 +111,14 @@ final class Benchmark implements AutoCloseable {
         int entries = args.contains("--entries") ? Integer.parseInt(args.get(args.indexOf("--entries") + 1)) : 100_000;
         if (args.contains("footprint")) {
             Footprint.run(args, workloads, work);
+            return;
+        }
+        if (args.contains("near-duplicates")) {
+            // near-duplicates are found by words: the corpus need not be embedded first
+            try (Benchmark bench = new Benchmark(work.resolve("near-duplicates"), 1, Map.of("SEMANTIC_MODEL", "none"),
+                    Map.of())) {
+                new NearDuplicateBenchmark(bench, workloads).run();
+            }
             return;
         }
         boolean synthetic = args.isEmpty() || args.contains("synthetic") || args.contains("all");

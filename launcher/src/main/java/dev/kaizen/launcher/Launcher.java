@@ -42,7 +42,7 @@ public final class Launcher {
                         Path.of("launcher/target/bench"));
                 default -> {
                     System.err.println("usage: kaizen start | stop | export [--namespace N] | import FILE | bench [synthetic "
-                            + "[--entries N] | debian | rules] [--rankings FOLDER] | soak [minutes] | token PRINCIPAL SCOPE...");
+                            + "[--entries N] | debian | rules | footprint | near-duplicates] [--rankings FOLDER] | soak [minutes] | token PRINCIPAL SCOPE...");
                     System.exit(2);
                 }
             }

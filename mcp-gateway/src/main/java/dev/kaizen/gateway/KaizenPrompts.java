@@ -40,6 +40,13 @@ final class KaizenPrompts {
             return result(OPTIMIZE_KNOWLEDGE_ENTRY, """
                     Write one Kaizen knowledge entry for write_knowledge.
 
+                    First look for it: search get_task_context in the target scope with the entry's key words.
+                    If an entry already says it, or says it in part, change that entry with update_knowledge
+                    (better words, what you learned since) instead of adding a near-copy that future searches
+                    must rank twice. write_knowledge lists the entries of the scope and its ancestors that say
+                    nearly the same thing in its result (similar); with if_similar 'skip' it writes only when
+                    there are none and otherwise answers with the closest one, to update.
+
                     content: one hard fact - a rule, convention or lesson learned - stated so it stands alone:
                     the fact itself in the first sentence (searches weigh it next to the context), then where it
                     applies and why, in a few plain sentences. One fact per entry; split a list of unrelated facts

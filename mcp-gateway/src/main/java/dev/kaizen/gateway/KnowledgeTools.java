@@ -8,6 +8,7 @@ import dev.kaizen.api.v1.DeleteKnowledgeRequest;
 import dev.kaizen.api.v1.GetKnowledgeHistoryRequest;
 import dev.kaizen.api.v1.GetKnowledgeHistoryResponse;
 import dev.kaizen.api.v1.GetKnowledgeRequest;
+import dev.kaizen.api.v1.IfSimilar;
 import dev.kaizen.api.v1.KnowledgeEntry;
 import dev.kaizen.api.v1.ResolveKnowledgeConflictRequest;
 import dev.kaizen.api.v1.KnowledgeVersion;
@@ -26,6 +27,7 @@ import static dev.kaizen.gateway.JsonSchemas.id;
 import static dev.kaizen.gateway.JsonSchemas.ids;
 import static dev.kaizen.gateway.JsonSchemas.integer;
 import static dev.kaizen.gateway.JsonSchemas.nullableOneOf;
+import static dev.kaizen.gateway.JsonSchemas.number;
 import static dev.kaizen.gateway.JsonSchemas.nullableString;
 import static dev.kaizen.gateway.JsonSchemas.object;
 import static dev.kaizen.gateway.JsonSchemas.oneOf;
@@ -47,6 +49,7 @@ import static dev.kaizen.gateway.ToolSchemas.time;
  * read and restore their history.
  */
 final class KnowledgeTools {
+    private static final List<String> IF_SIMILAR = List.of("write", "skip");
     private static final String CONTENT = "The knowledge itself (a rule, convention or lesson learned): "
             + Rules.CONTENT_RULE + ".";
     private static final String CONTEXT = "Keywords that search weighs most: " + Rules.CONTEXT_RULE + ".";
@@ -86,20 +89,42 @@ final class KnowledgeTools {
         return List.of(
                 define("write_knowledge", "Write a knowledge entry", WRITES)
                         .description("Store a knowledge entry (a hard fact: rule, convention, lesson learned) in a scope, "
-                                + "where every scope inheriting from it will find it. Use the optimize_knowledge_entry "
-                                + "prompt to write content and context that searches find.")
+                                + "where every scope inheriting from it will find it. The result lists entries of the "
+                                + "scope and its ancestors that say nearly the same thing (similar): update one of them "
+                                + "with update_knowledge rather than keep two; if_similar 'skip' writes only when there "
+                                + "is none. Use the optimize_knowledge_entry prompt to write content and context that "
+                                + "searches find.")
                         .input(object(required("scope", string(SCOPE, Rules.SCOPE_PATTERN)),
                                 required("content", string(CONTENT, 1, Rules.CONTENT_MAX)),
                                 required("context", string(CONTEXT)),
-                                optional("task_size", oneOf(TASK_SIZE, Rules.TASK_SIZES))))
-                        .output(WRITTEN)
+                                optional("task_size", oneOf(TASK_SIZE, Rules.TASK_SIZES)),
+                                optional("if_similar", oneOf("What to do when entries of the scope or its ancestors say "
+                                        + "nearly the same thing: 'write' (default) writes and lists them in similar; "
+                                        + "'skip' does not write and answers with the closest one (written false).",
+                                        IF_SIMILAR))))
+                        .output(object(required("id", string("Id of the new entry; with if_similar 'skip' and a "
+                                        + "near-duplicate found, of the closest near-duplicate. A decimal string.")),
+                                required("scope", string("Canonical name of that entry's scope.")),
+                                required("written", bool("Whether the entry was written: false only with if_similar "
+                                        + "'skip' and a near-duplicate found.")),
+                                required("similar", array("Entries that say nearly the same thing, closest first "
+                                        + "(possibly none).", object(required("id", ID_RESULT),
+                                        required("scope", string("Canonical name of its scope.")),
+                                        required("similarity", number("Share of words the two contents have in "
+                                                + "common, 0-1 (1: the same words).")))))))
                         .answers((args, api) -> {
                             WriteKnowledgeRequest.Builder request = WriteKnowledgeRequest.newBuilder()
                                     .setScope(args.string("scope")).setContent(args.string("content"))
-                                    .setContext(args.string("context"));
+                                    .setContext(args.string("context"))
+                                    .setIfSimilar(ifSimilar(args.optionalString("if_similar").orElse("write")));
                             args.taskSize("task_size").ifPresent(request::setTaskSize);
                             WriteKnowledgeResponse written = api.knowledge().writeKnowledge(request.build());
-                            return map("id", String.valueOf(written.getId()), "scope", written.getScope());
+                            return map("id", String.valueOf(written.getId()), "scope", written.getScope(),
+                                    "written", written.getWritten(), "similar", written.getSimilarList().stream()
+                                            .map(similar -> map("id", String.valueOf(similar.getId()),
+                                                    "scope", similar.getScope(),
+                                                    "similarity", Math.round(similar.getSimilarity() * 1000) / 1000.0))
+                                            .toList());
                         }),
                 define("update_knowledge", "Update a knowledge entry", WRITES)
                         .description("Change an entry's content, context, scope and/or task size (give at least one).")
@@ -238,5 +263,13 @@ final class KnowledgeTools {
                 "update_time", time(entry.getUpdateTime()),
                 "created_by", entry.getCreatedBy(),
                 "updated_by", entry.getUpdatedBy());
+    }
+
+    private static IfSimilar ifSimilar(String value) {
+        return switch (value) {
+            case "write" -> IfSimilar.IF_SIMILAR_WRITE;
+            case "skip" -> IfSimilar.IF_SIMILAR_SKIP;
+            default -> throw new ToolRefusal("if_similar " + Rules.quote(value) + " is not known: use 'write' or 'skip'.");
+        };
     }
 }

@@ -301,7 +301,8 @@ class HostileInputSuiteTest {
         valid.put("create_scope", Map.of("scope", jsonString(ns + ":made"), "description", "\"Made\""));
         valid.put("update_scope", Map.of("scope", jsonString(ns + ":web"), "description", "\"Web\""));
         valid.put("delete_scope", Map.of("scope", jsonString(ns + ":absent")));
-        valid.put("write_knowledge", Map.of("scope", scope, "content", "\"Written by the suite\"", "context", "\"hostile\""));
+        valid.put("write_knowledge", Map.of("scope", scope, "content", "\"Written by the suite\"", "context", "\"hostile\"",
+                "if_similar", "\"write\""));
         valid.put("update_knowledge", Map.of("id", "\"1\"", "context", "\"hostile suite\""));
         valid.put("delete_knowledge", Map.of("id", "\"999999\""));
         valid.put("get_knowledge", Map.of("ids", "[\"1\"]"));

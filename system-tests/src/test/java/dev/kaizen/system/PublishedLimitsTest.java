@@ -69,7 +69,7 @@ class PublishedLimitsTest {
         valid.put("update_scope", () -> Map.of("scope", ns + ":web", "description", "Web again"));
         valid.put("delete_scope", () -> Map.of("scope", ns + ":" + Mcp.unique("absent")));
         valid.put("write_knowledge", () -> Map.of("scope", ns + ":default", "content", "Written by the test",
-                "context", "limits written", "task_size", "M"));
+                "context", "limits written", "task_size", "M", "if_similar", "write"));
         valid.put("update_knowledge", () -> Map.of("id", entry, "context", "limits schema"));
         valid.put("delete_knowledge", () -> Map.of("id", "999999999"));
         valid.put("get_knowledge", () -> Map.of("ids", List.of(entry)));
