@@ -3,9 +3,10 @@
 --  * Similarity is the Jaccard index of two contents' words as search indexes them (stemmed, stop
 --    words left out): reordered sentences keep it at 1, one changed word in 30 lowers it to about 0.94,
 --    and texts that merely share a topic stay far below the default threshold of 0.8.
---  * Candidates come from the search index that exists anyway: the entries holding any of the new
---    content's five rarest words (by the document frequencies of the search snapshot). A near-copy
---    keeps most of them; nothing is stored per entry and no table is rewritten.
+--  * Candidates come from the search index that exists anyway: the entries holding one of the new
+--    content's rarest words, as many as a near-copy could lack plus one (prefix filtering: an entry
+--    sharing 80% of 20 words holds one of any 5 of them), rarity by the search snapshot's document
+--    frequencies. No near-duplicate is missed; nothing is stored per entry; no table is rewritten.
 -- The statement that reads all this is NearDuplicates in knowledge-service.
 
 -- The distinct words of an entry's content as its search vector holds them (lead and body, not the

@@ -4,12 +4,17 @@ import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 
 import dev.kaizen.api.ErrorDetails.Reason;
 import dev.kaizen.api.Rules;
 import dev.kaizen.api.v1.GetKnowledgeHistoryRequest;
 import dev.kaizen.api.v1.GetKnowledgeHistoryResponse;
 import dev.kaizen.api.v1.KnowledgeVersion;
+import dev.kaizen.api.v1.PurgeKnowledgeRequest;
+import dev.kaizen.api.v1.PurgeKnowledgeResponse;
+import dev.kaizen.api.v1.PurgedKnowledge;
 import dev.kaizen.api.v1.RestoreKnowledgeRequest;
 import dev.kaizen.api.v1.RestoreKnowledgeResponse;
 import dev.kaizen.identity.Grant;
@@ -19,7 +24,8 @@ import io.helidon.dbclient.DbRow;
 /**
  * The history of knowledge entries (table knowledge_version): every state an entry has had, written
  * by the transaction of each change ({@link #record}), read by GetKnowledgeHistory and brought back
- * by RestoreKnowledge. Versions are never changed; a restore is a new version.
+ * by RestoreKnowledge. Versions are never changed; a restore is a new version. Only PurgeKnowledge
+ * and the retention ({@link HistoryRetention}) remove them.
  */
 final class KnowledgeHistory {
     /** The actions a version records: what made it. */
@@ -164,6 +170,38 @@ final class KnowledgeHistory {
                     .setVersion((int) Sql.number(newest, "version") + 1)
                     .setRestoredVersion((int) restored)
                     .build();
+        });
+    }
+
+    /**
+     * Removes each entry and all its versions for real, in one transaction, under the lock a restore
+     * takes (in id order, so two purges never deadlock); audited without content.
+     */
+    PurgeKnowledgeResponse purge(PurgeKnowledgeRequest request) {
+        Set<Long> ids = KnowledgeService.ids("ids", request.getIdsList());
+        Access.requireServerAdmin("purge knowledge");
+        return database.inTransaction(tx -> {
+            for (long id : new TreeSet<>(ids)) {
+                Sql.row(tx, "SELECT pg_advisory_xact_lock(?)", RESTORE_LOCK + id);
+            }
+            PurgeKnowledgeResponse.Builder response = PurgeKnowledgeResponse.newBuilder();
+            for (long id : ids) {
+                Optional<String> namespace = Sql.row(tx, """
+                                SELECT coalesce((SELECT s.namespace FROM knowledge k JOIN qualified_scope s ON s.id = k.scope_id
+                                                 WHERE k.id = ?),
+                                                (SELECT namespace FROM knowledge_version WHERE knowledge_id = ?
+                                                 ORDER BY version DESC LIMIT 1)) AS namespace""", id, id)
+                        .map(row -> Sql.string(row, "namespace"));
+                boolean entry = Sql.update(tx, "DELETE FROM knowledge WHERE id = ?", id) > 0;
+                long versions = Sql.update(tx, "DELETE FROM knowledge_version WHERE knowledge_id = ?", id);
+                if (entry || versions > 0) {
+                    Audit.record(tx, "knowledge.purge", namespace.orElse(null), String.valueOf(id),
+                            (entry ? "the entry and " : "") + versions + " versions");
+                }
+                response.addPurged(PurgedKnowledge.newBuilder().setId(id).setEntryRemoved(entry)
+                        .setVersionsRemoved((int) versions));
+            }
+            return response.build();
         });
     }
 

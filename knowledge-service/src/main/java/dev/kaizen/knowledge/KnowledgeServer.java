@@ -27,14 +27,16 @@ public final class KnowledgeServer {
     private final Database database;
     private final DatabaseHealth health;
     private final SearchStatistics statistics;
+    private final HistoryRetention retention;
     private final SemanticRecall semantic;
     private final WebServer server;
 
-    private KnowledgeServer(Database database, DatabaseHealth health, SearchStatistics statistics, SemanticRecall semantic,
-                   WebServer server) {
+    private KnowledgeServer(Database database, DatabaseHealth health, SearchStatistics statistics,
+                            HistoryRetention retention, SemanticRecall semantic, WebServer server) {
         this.database = database;
         this.health = health;
         this.statistics = statistics;
+        this.retention = retention;
         this.semantic = semantic;
         this.server = server;
     }
@@ -90,7 +92,9 @@ public final class KnowledgeServer {
         }
         SearchStatistics statistics = new SearchStatistics(database,
                 config.get("search-statistics.interval").as(Duration.class).get());
-        return new KnowledgeServer(database, health, statistics, semantic, webServer);
+        HistoryRetention retention = new HistoryRetention(database,
+                config.get("history.retention-interval").as(Duration.class).get());
+        return new KnowledgeServer(database, health, statistics, retention, semantic, webServer);
     }
 
     public int grpcPort() {
@@ -110,6 +114,7 @@ public final class KnowledgeServer {
         server.stop();
         health.close();
         statistics.close();
+        retention.close();
         if (semantic != null) {
             semantic.close();
         }

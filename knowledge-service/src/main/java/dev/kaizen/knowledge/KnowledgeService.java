@@ -90,6 +90,7 @@ final class KnowledgeService implements BindableService {
                 .unary(KnowledgeServiceGrpc.getImportKnowledgeMethod(), this::importKnowledge)
                 .unary(KnowledgeServiceGrpc.getGetKnowledgeHistoryMethod(), history::history)
                 .unary(KnowledgeServiceGrpc.getRestoreKnowledgeMethod(), history::restore)
+                .unary(KnowledgeServiceGrpc.getPurgeKnowledgeMethod(), history::purge)
                 .build();
     }
 
@@ -366,7 +367,7 @@ final class KnowledgeService implements BindableService {
     }
 
     /** Checks a list of ids: 1 to {@link Rules#IDS_MAX}, each positive; returns them without repeats. */
-    private static Set<Long> ids(String argument, List<Long> requested) {
+    static Set<Long> ids(String argument, List<Long> requested) {
         Rules.idCount(argument, requested.size(), Rules.IDS_MAX);
         Set<Long> ids = new LinkedHashSet<>();
         for (int i = 0; i < requested.size(); i++) {

@@ -12,9 +12,7 @@ import io.helidon.dbclient.DbExecute;
  * at most {@code write.similar_limit} of them. One statement; the design is in migration V006.
  */
 final class NearDuplicates {
-    /** How many of the new content's rarest words select the candidates. */
-    private static final int PROBE_WORDS = 5;
-    /** At most this many candidates are compared (entries holding one of the probe words). */
+    /** At most this many candidates are compared (entries holding one of the probe's words). */
     private static final int CANDIDATES_MAX = 1000;
     /** Rows read beyond the limit, so that ancestors the caller may not read can be left out. */
     private static final int READ_MAX = 50;
@@ -31,28 +29,32 @@ final class NearDuplicates {
                        max(value::integer) FILTER (WHERE key = 'write.similar_limit') AS max_similar
                 FROM config WHERE key LIKE 'write.%%'),
             new AS (SELECT knowledge_content_words(knowledge_search_vector('', ?)) AS words),
-            -- the probe is an uncorrelated subquery, so its value reaches the text index as a parameter;
-            -- a Jaccard index of t or more needs word counts within a factor t of each other
+            -- An entry sharing t of the n words (Jaccard index t or more) holds at least one of any
+            -- n - ceil(t n) + 1 of them: the probe is the rarest ones, so no near-duplicate is missed and
+            -- few others are read. It is an uncorrelated subquery, so its value reaches the text index as
+            -- a parameter. And a Jaccard index of t needs word counts within a factor t of each other.
             candidate AS (
                 SELECT k.id, k.scope_id, knowledge_content_words(k.search_vector) AS words
                 FROM knowledge k
                 WHERE k.search_vector @@ (SELECT knowledge_any_word(array_agg(r.word))
                                           FROM (SELECT n.word FROM new, unnest(new.words) AS n (word)
                                                 LEFT JOIN search_term_stat t ON t.lexeme = n.word
-                                                ORDER BY coalesce(t.df, 0), n.word LIMIT %2$d) AS r)
+                                                ORDER BY coalesce(t.df, 0), n.word
+                                                LIMIT (SELECT cardinality(n.words) - ceil(s.threshold * cardinality(n.words))::integer + 1
+                                                       FROM setting s, new n)) AS r)
                   AND NOT k.suppressed
                   AND k.scope_id IN (SELECT id FROM ancestor)
                   AND k.len_content BETWEEN (SELECT ceil(s.threshold * cardinality(n.words)) FROM setting s, new n)
                                         AND (SELECT floor(cardinality(n.words) / s.threshold) FROM setting s, new n)
                   AND (SELECT max_similar FROM setting) > 0
-                LIMIT %3$d)
+                LIMIT %2$d)
             SELECT c.id, q.canonical AS scope, q.namespace, s.similarity, setting.max_similar
             FROM candidate c CROSS JOIN new CROSS JOIN setting
             CROSS JOIN LATERAL (SELECT knowledge_word_similarity(new.words, c.words) AS similarity) s
             JOIN qualified_scope q ON q.id = c.scope_id
             WHERE s.similarity >= setting.threshold
             ORDER BY s.similarity DESC, c.id
-            LIMIT %4$d""".formatted(TaskContextSearch.MAX_DEPTH, PROBE_WORDS, CANDIDATES_MAX, READ_MAX);
+            LIMIT %3$d""".formatted(TaskContextSearch.MAX_DEPTH, CANDIDATES_MAX, READ_MAX);
 
     private NearDuplicates() {
     }

@@ -32,6 +32,7 @@ import dev.kaizen.api.v1.ScopeParents;
 import dev.kaizen.api.v1.ScopeServiceGrpc;
 import dev.kaizen.api.v1.TaskContextEntry;
 import dev.kaizen.api.v1.UpdateConfigRequest;
+import dev.kaizen.api.v1.PurgeKnowledgeRequest;
 import dev.kaizen.api.v1.UpdateKnowledgeRequest;
 import dev.kaizen.api.v1.UpdateNamespaceRequest;
 import dev.kaizen.api.v1.UpdateScopeRequest;
@@ -198,6 +199,8 @@ class AuthorizationTest {
                 UpdateConfigRequest.newBuilder().setKey("search.max_results").setValue("5").build()));
         denied("kaizen:admin", () -> namespaces("acme-writer").updateNamespace(UpdateNamespaceRequest.newBuilder()
                 .setName("acme").setNewName("acme2").build()));
+        denied("kaizen:admin", () -> knowledge("acme-writer").purgeKnowledge(PurgeKnowledgeRequest.newBuilder()
+                .addIds(id).build()));
         denied("kaizen:write:secret", () -> knowledge("acme-writer").updateKnowledge(UpdateKnowledgeRequest.newBuilder()
                 .setId(id).setScope("secret:vault").build()));
         denied("kaizen:write:secret", () -> knowledge("acme-writer").updateKnowledge(UpdateKnowledgeRequest.newBuilder()

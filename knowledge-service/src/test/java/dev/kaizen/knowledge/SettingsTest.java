@@ -48,7 +48,8 @@ class SettingsTest extends ServiceTest {
                         Map.entry("search.candidate_limit", "500"),
                         Map.entry("search.semantic_weight", "1.0"),
                         Map.entry("write.similarity_threshold", "0.8"),
-                        Map.entry("write.similar_limit", "3")),
+                        Map.entry("write.similar_limit", "3"),
+                        Map.entry("history.retention_days", "0")),
                 config.values().stream().collect(Collectors.toMap(ConfigEntry::getKey, ConfigEntry::getDefaultValue)));
         assertEquals(ConfigType.CONFIG_TYPE_INTEGER, config.get("search.max_results").getType());
         assertEquals(ConfigType.CONFIG_TYPE_REGCONFIG, config.get("search.language").getType());

@@ -12,6 +12,7 @@ import dev.kaizen.api.v1.IfSimilar;
 import dev.kaizen.api.v1.KnowledgeEntry;
 import dev.kaizen.api.v1.ResolveKnowledgeConflictRequest;
 import dev.kaizen.api.v1.KnowledgeVersion;
+import dev.kaizen.api.v1.PurgeKnowledgeRequest;
 import dev.kaizen.api.v1.ResolveKnowledgeConflictResponse;
 import dev.kaizen.api.v1.RestoreKnowledgeRequest;
 import dev.kaizen.api.v1.RestoreKnowledgeResponse;
@@ -233,7 +234,22 @@ final class KnowledgeTools {
                             RestoreKnowledgeResponse restored = api.knowledge().restoreKnowledge(request.build());
                             return map("id", String.valueOf(restored.getId()), "scope", restored.getScope(),
                                     "version", restored.getVersion(), "restored_version", restored.getRestoredVersion());
-                        }));
+                        }),
+                define("purge_knowledge", "Purge knowledge for good", DESTROYS)
+                        .description("Remove entries for real, for legal deletion: each entry (if it exists) and every "
+                                + "version of it; restore_knowledge can no longer bring them back. Audited, without "
+                                + "content. Needs the server-wide admin grant. Purging again removes nothing more.")
+                        .input(object(required("ids", ids("1-" + Rules.IDS_MAX + " knowledge ids, each " + Rules.ID_RULE
+                                + "; deleted entries' ids work too.", Rules.IDS_MAX))))
+                        .output(object(required("purged", array("One item per id, in the order asked.", object(
+                                required("id", ID_RESULT),
+                                required("entry_removed", bool("Whether the entry existed and was removed.")),
+                                required("versions_removed", integer("How many of its versions were removed.")))))))
+                        .answers((args, api) -> map("purged", api.knowledge().purgeKnowledge(PurgeKnowledgeRequest
+                                        .newBuilder().addAllIds(args.ids("ids")).build()).getPurgedList().stream()
+                                .map(purged -> map("id", String.valueOf(purged.getId()), "entry_removed",
+                                        purged.getEntryRemoved(), "versions_removed", purged.getVersionsRemoved()))
+                                .toList())));
     }
 
     /** A version of an entry, as get_knowledge_history shows it. */

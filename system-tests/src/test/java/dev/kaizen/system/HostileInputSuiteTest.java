@@ -311,6 +311,7 @@ class HostileInputSuiteTest {
         valid.put("get_audit_log", Map.of("namespace", jsonString(ns), "limit", "10"));
         valid.put("get_knowledge_history", Map.of("id", "\"1\"", "limit", "10"));
         valid.put("restore_knowledge", Map.of("id", "\"999999\"", "version", "1"));
+        valid.put("purge_knowledge", Map.of("ids", "[\"999999\"]"));
         valid.put("list_config", Map.of());
         valid.put("update_config", Map.of("key", "\"search.max_results\"", "value", "\"50\""));
         valid.put("reset_config", Map.of("key", "\"search.max_results\""));
@@ -402,7 +403,8 @@ class HostileInputSuiteTest {
     /** A valid request of each RPC in protobuf text format; none is destructive when accepted. */
     private static Map<String, String> validRequests() {
         Map<String, String> valid = new LinkedHashMap<>();
-        valid.put("WriteKnowledge", "scope: '" + ns + ":default' content: 'Written by the suite' context: 'hostile'");
+        valid.put("WriteKnowledge", "scope: '" + ns + ":default' content: 'Written by the suite' context: 'hostile' "
+                + "if_similar: IF_SIMILAR_WRITE");
         valid.put("UpdateKnowledge", "id: 1 context: 'hostile suite'");
         valid.put("DeleteKnowledge", "id: 999999");
         valid.put("GetKnowledge", "ids: 1");
@@ -411,6 +413,7 @@ class HostileInputSuiteTest {
         valid.put("ExportKnowledge", "namespace: '" + ns + "'");
         valid.put("GetKnowledgeHistory", "id: 1 page_size: 10");
         valid.put("RestoreKnowledge", "id: 999999 version: 1");
+        valid.put("PurgeKnowledge", "ids: 999999");
         valid.put("ImportKnowledge", "entries { scope: '" + ns + ":default' content: 'Imported by the suite' context: 'hostile' }");
         valid.put("GetScope", "scope: '" + ns + ":web'");
         valid.put("CreateScope", "scope: '" + ns + ":made' description: 'Made'");

@@ -36,12 +36,12 @@ class McpToolsTest {
     }
 
     @Test
-    void listsTheNineteenToolsWithDescribedSchemasAndAnnotations() {
+    void listsEveryToolWithDescribedSchemasAndAnnotations() {
         List<McpSchema.Tool> tools = mcp.listTools().tools();
         assertEquals(Set.of("get_namespaces", "create_namespace", "update_namespace", "delete_namespace", "create_scope",
                         "update_scope", "delete_scope", "write_knowledge", "update_knowledge", "delete_knowledge",
                         "get_knowledge", "resolve_knowledge_conflict", "get_task_context", "list_config", "update_config",
-                        "reset_config", "get_audit_log", "get_knowledge_history", "restore_knowledge"),
+                        "reset_config", "get_audit_log", "get_knowledge_history", "restore_knowledge", "purge_knowledge"),
                 tools.stream().map(McpSchema.Tool::name).collect(Collectors.toSet()));
         for (McpSchema.Tool tool : tools) {
             assertFalse(tool.description().isBlank(), tool.name());
@@ -53,7 +53,8 @@ class McpToolsTest {
                             "get_knowledge_history")
                     .contains(tool.name());
             assertEquals(readOnly, tool.annotations().readOnlyHint(), tool.name());
-            assertEquals(tool.name().startsWith("delete_"), tool.annotations().destructiveHint(), tool.name());
+            assertEquals(tool.name().startsWith("delete_") || tool.name().equals("purge_knowledge"),
+                    tool.annotations().destructiveHint(), tool.name());
         }
         McpSchema.Tool write = tools.stream().filter(tool -> tool.name().equals("write_knowledge")).findFirst().orElseThrow();
         assertTrue(write.inputSchema().toString().contains("1-20 space-separated keywords"), "descriptions quote the rules");

@@ -79,6 +79,7 @@ class PublishedLimitsTest {
         valid.put("get_audit_log", () -> Map.of("namespace", ns, "limit", 10, "before_id", "999999"));
         valid.put("get_knowledge_history", () -> Map.of("id", entry, "limit", 10, "before_version", 5));
         valid.put("restore_knowledge", () -> Map.of("id", entry, "version", 1, "scope", ns + ":default"));
+        valid.put("purge_knowledge", () -> Map.of("ids", List.of("999999999")));
         valid.put("list_config", Map::of);
         valid.put("update_config", () -> Map.of("key", "search.max_results", "value", "50"));
         valid.put("reset_config", () -> Map.of("key", "search.max_results"));
