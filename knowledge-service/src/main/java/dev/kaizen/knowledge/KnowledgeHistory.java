@@ -11,6 +11,7 @@ import dev.kaizen.api.ErrorDetails.Reason;
 import dev.kaizen.api.Rules;
 import dev.kaizen.api.v1.GetKnowledgeHistoryRequest;
 import dev.kaizen.api.v1.GetKnowledgeHistoryResponse;
+import dev.kaizen.api.v1.ImportedHistory;
 import dev.kaizen.api.v1.KnowledgeVersion;
 import dev.kaizen.api.v1.PurgeKnowledgeRequest;
 import dev.kaizen.api.v1.PurgeKnowledgeResponse;
@@ -171,6 +172,128 @@ final class KnowledgeHistory {
                     .setRestoredVersion((int) restored)
                     .build();
         });
+    }
+
+    /** Every action a version can record. */
+    static final Set<String> ACTIONS = Set.of(WRITE, UPDATE, RESOLVE_CONFLICT, IMPORT, RESTORE, DELETE, DELETE_SCOPE,
+            DELETE_NAMESPACE, "baseline");
+    /** Most versions one ImportKnowledge request carries. */
+    static final int IMPORT_VERSIONS_MAX = 10_000;
+
+    private static final String INSERT_VERSION = """
+            INSERT INTO knowledge_version (knowledge_id, version, action, principal, time, namespace, scope, content,
+                                           context, task_size, suppressed, created_at, created_by)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?::task_size, ?, ?, ?)""";
+
+    /**
+     * Checks the histories of an ImportKnowledge request with {@code entries} entries: each refers to
+     * one of them at most once (or to none: a deleted entry), and each version holds what a version
+     * can hold.
+     */
+    static void checkImported(List<ImportedHistory> histories, int entries) {
+        if (histories.size() > Rules.IMPORT_BATCH_MAX) {
+            throw Failures.invalidArgument("histories", "histories has " + histories.size() + " items: give at most "
+                    + Rules.IMPORT_BATCH_MAX + " per batch.");
+        }
+        Set<Integer> seen = new java.util.HashSet<>();
+        int versions = 0;
+        for (int i = 0; i < histories.size(); i++) {
+            ImportedHistory history = histories.get(i);
+            String argument = "histories[" + i + "]";
+            if (history.hasEntry() && (history.getEntry() < 0 || history.getEntry() >= entries
+                    || !seen.add(history.getEntry()))) {
+                throw Failures.invalidArgument(argument + ".entry", argument + ".entry " + history.getEntry()
+                        + " is not the index of an entry of this request without another history: give 0-"
+                        + (entries - 1) + ", each at most once, or leave it out for a deleted entry.");
+            }
+            if (history.getVersionsCount() == 0) {
+                throw Failures.invalidArgument(argument + ".versions", argument + ".versions is empty: give the entry's "
+                        + "versions, oldest first, or leave the history out.");
+            }
+            versions += history.getVersionsCount();
+            for (int j = 0; j < history.getVersionsCount(); j++) {
+                KnowledgeVersion version = history.getVersions(j);
+                String at = argument + ".versions[" + j + "].";
+                if (!ACTIONS.contains(version.getAction())) {
+                    throw Failures.invalidArgument(at + "action", at + "action " + Rules.quote(version.getAction())
+                            + " is not an action of history: use one of " + String.join(", ", new java.util.TreeSet<>(ACTIONS))
+                            + ".");
+                }
+                if (!version.hasTime()) {
+                    throw Failures.invalidArgument(at + "time", at + "time is missing: give when the version was made.");
+                }
+                Rules.timestamp(at + "time", version.getTime().getSeconds(), version.getTime().getNanos());
+                ScopeName.parse(at + "scope", version.getScope());
+                Rules.content(at + "content", version.getContent());
+                Rules.context(at + "context", version.getContext());
+                TaskSizes.toDatabase(version.getTaskSize());
+            }
+        }
+        if (versions > IMPORT_VERSIONS_MAX) {
+            throw Failures.invalidArgument("histories", "histories hold " + versions + " versions: give at most "
+                    + IMPORT_VERSIONS_MAX + " per batch.");
+        }
+    }
+
+    /** Stores checked {@code versions} as the history of entry {@code id}, numbered from 1, before anything it has. */
+    static void importVersions(DbExecute tx, long id, List<KnowledgeVersion> versions) {
+        KnowledgeVersion first = versions.getFirst();
+        for (int i = 0; i < versions.size(); i++) {
+            KnowledgeVersion version = versions.get(i);
+            ScopeName scope = ScopeName.parse("scope", version.getScope());
+            Sql.update(tx, INSERT_VERSION, id, i + 1, version.getAction(), version.getPrincipal(),
+                    timestamp(version.getTime()), scope.namespace(), scope.toString(), version.getContent(),
+                    version.getContext(), TaskSizes.toDatabase(version.getTaskSize()), version.getSuppressed(),
+                    timestamp(first.getTime()), first.getPrincipal());
+        }
+    }
+
+    /**
+     * Stores a deleted entry's checked {@code versions} under a new id, which it answers; empty when a
+     * version with its newest one's time, action, scope and content is held already (imported before).
+     */
+    static Optional<Long> importDeleted(DbExecute tx, List<KnowledgeVersion> versions) {
+        KnowledgeVersion newest = versions.getLast();
+        if (Sql.row(tx, "SELECT 1 FROM knowledge_version WHERE time = ? AND action = ? AND scope = ? AND content = ?",
+                timestamp(newest.getTime()), newest.getAction(), newest.getScope(), newest.getContent()).isPresent()) {
+            return Optional.empty();
+        }
+        long id = Sql.row(tx, "SELECT nextval(pg_get_serial_sequence('knowledge', 'id')) AS id")
+                .map(row -> Sql.number(row, "id")).orElseThrow();
+        importVersions(tx, id, versions);
+        return Optional.of(id);
+    }
+
+    /** The versions of entries {@code ids}, oldest first, that the caller may read. */
+    static java.util.Map<Long, List<KnowledgeVersion>> versions(DbExecute db, List<Long> ids) {
+        java.util.Map<Long, List<KnowledgeVersion>> versions = new java.util.HashMap<>();
+        for (DbRow row : Sql.rows(db, SELECT_VERSIONS + "WHERE knowledge_id = ANY (?) ORDER BY knowledge_id, version",
+                (Object) ids.toArray(Long[]::new))) {
+            if (Access.mayRead(Sql.string(row, "namespace"))) {
+                versions.computeIfAbsent(Sql.number(row, "knowledge_id"), id -> new java.util.ArrayList<>()).add(version(row));
+            }
+        }
+        return versions;
+    }
+
+    /**
+     * A page of deleted entries' ids after {@code after}: entries with history and no row, whose newest
+     * version is in {@code namespace} (any when null).
+     */
+    static List<Long> deletedAfter(DbExecute db, long after, String namespace, int limit) {
+        return Sql.rows(db, """
+                        SELECT v.knowledge_id FROM knowledge_version v
+                        WHERE v.knowledge_id > ?
+                          AND v.version = (SELECT max(w.version) FROM knowledge_version w WHERE w.knowledge_id = v.knowledge_id)
+                          AND v.namespace = coalesce(?, v.namespace)
+                          AND NOT EXISTS (SELECT 1 FROM knowledge k WHERE k.id = v.knowledge_id)
+                        ORDER BY v.knowledge_id
+                        LIMIT ?""", after, namespace, limit).stream()
+                .map(row -> Sql.number(row, "knowledge_id")).toList();
+    }
+
+    private static Timestamp timestamp(com.google.protobuf.Timestamp time) {
+        return Timestamp.from(Instant.ofEpochSecond(time.getSeconds(), time.getNanos()));
     }
 
     /**

@@ -22,7 +22,9 @@ import dev.kaizen.api.v1.GetTaskContextRequest;
 import dev.kaizen.api.v1.GetTaskContextResponse;
 import dev.kaizen.api.v1.ImportKnowledgeRequest;
 import dev.kaizen.api.v1.ImportKnowledgeResponse;
+import dev.kaizen.api.v1.ImportedHistory;
 import dev.kaizen.api.v1.KnowledgeEntry;
+import dev.kaizen.api.v1.KnowledgeVersion;
 import dev.kaizen.api.v1.KnowledgeServiceGrpc;
 import dev.kaizen.api.v1.ResolveKnowledgeConflictRequest;
 import dev.kaizen.api.v1.ResolveKnowledgeConflictResponse;
@@ -258,29 +260,54 @@ final class KnowledgeService implements BindableService {
                 .isEmpty()) {
             throw NamespaceService.namespaceNotFound("namespace", namespace);
         }
+        boolean withHistory = request.getWithHistory();
         long after = 0;
         while (true) {
             long from = after;
-            List<DbRow> page = database.inTransaction(db -> Sql.rows(db, SELECT_ENTRIES + """
-                    WHERE k.id > ? AND s.namespace = coalesce(?, s.namespace)
-                    ORDER BY k.id
-                    LIMIT ?""", from, namespace, EXPORT_PAGE));
-            for (DbRow row : page) {
+            record Page(List<DbRow> rows, Map<Long, List<KnowledgeVersion>> versions) {
+            }
+            Page page = database.inTransaction(db -> {
+                List<DbRow> rows = Sql.rows(db, SELECT_ENTRIES + """
+                        WHERE k.id > ? AND s.namespace = coalesce(?, s.namespace)
+                        ORDER BY k.id
+                        LIMIT ?""", from, namespace, EXPORT_PAGE);
+                return new Page(rows, withHistory ? KnowledgeHistory.versions(db, rows.stream()
+                        .map(row -> Sql.number(row, "id")).toList()) : Map.of());
+            });
+            for (DbRow row : page.rows()) {
                 KnowledgeEntry entry = entry(row);
                 if (Access.mayRead(Sql.string(row, "namespace"))) {
-                    responses.accept(ExportKnowledgeResponse.newBuilder().setEntry(entry).build());
+                    responses.accept(ExportKnowledgeResponse.newBuilder().setEntry(entry)
+                            .addAllVersions(page.versions().getOrDefault(entry.getId(), List.of())).build());
                 }
                 after = entry.getId();
             }
-            if (page.size() < EXPORT_PAGE) {
+            if (page.rows().size() < EXPORT_PAGE) {
+                break;
+            }
+        }
+        // the deleted entries' history, as GetKnowledgeHistory shows it to the caller
+        after = 0;
+        while (withHistory) {
+            long from = after;
+            List<Long> ids = database.inTransaction(db -> KnowledgeHistory.deletedAfter(db, from, namespace, EXPORT_PAGE));
+            Map<Long, List<KnowledgeVersion>> deleted = database.inTransaction(db -> KnowledgeHistory.versions(db, ids));
+            for (long id : ids) {
+                if (deleted.containsKey(id)) {
+                    responses.accept(ExportKnowledgeResponse.newBuilder().addAllVersions(deleted.get(id)).build());
+                }
+            }
+            if (ids.size() < EXPORT_PAGE) {
                 return;
             }
+            after = ids.getLast();
         }
     }
 
     private ImportKnowledgeResponse importKnowledge(ImportKnowledgeRequest request) {
         List<KnowledgeEntry> entries = request.getEntriesList();
-        if (entries.isEmpty() || entries.size() > Rules.IMPORT_BATCH_MAX) {
+        List<ImportedHistory> histories = request.getHistoriesList();
+        if ((entries.isEmpty() && histories.isEmpty()) || entries.size() > Rules.IMPORT_BATCH_MAX) {
             throw Failures.invalidArgument("entries", "entries has " + entries.size() + " entries: give 1-"
                     + Rules.IMPORT_BATCH_MAX + " per batch.");
         }
@@ -303,13 +330,33 @@ final class KnowledgeService implements BindableService {
                     Rules.context(argument + "context", entry.getContext()),
                     TaskSizes.toDatabase(entry.getTaskSize()), entry));
         }
+        if (!histories.isEmpty()) {
+            Access.requireServerAdmin("import knowledge history (it names who made each change)");
+            KnowledgeHistory.checkImported(histories, entries.size());
+        }
+        Map<Integer, List<KnowledgeVersion>> historyOf = new HashMap<>();
+        histories.stream().filter(ImportedHistory::hasEntry)
+                .forEach(history -> historyOf.put(history.getEntry(), history.getVersionsList()));
         // a server-wide admin restores a backup as it was; anyone else is recorded as the writer
         boolean restore = Access.caller().serverAdmin();
-        List<Long> ids = database.inTransaction(tx -> {
+        return database.inTransaction(tx -> {
+            ImportKnowledgeResponse.Builder response = ImportKnowledgeResponse.newBuilder();
             List<Long> stored = new ArrayList<>(checked.size());
             Map<String, Integer> perNamespace = new java.util.TreeMap<>();
+            Map<String, Integer> deletedPerNamespace = new java.util.TreeMap<>();
             for (int i = 0; i < checked.size(); i++) {
                 Checked entry = checked.get(i);
+                Optional<Long> present = Sql.row(tx, """
+                                SELECT k.id FROM knowledge k JOIN knowledge_text t ON t.knowledge_id = k.id
+                                WHERE md5(t.content) = md5(?) AND t.content = ? AND t.context = ?
+                                  AND k.scope_id = (SELECT id FROM qualified_scope WHERE namespace = ? AND name = ?)
+                                ORDER BY k.id LIMIT 1""",
+                        entry.content(), entry.content(), entry.context(), entry.scope().namespace(), entry.scope().name())
+                        .map(row -> Sql.number(row, "id"));
+                if (present.isPresent()) {
+                    response.addIds(present.get()).addPresent(true);
+                    continue;
+                }
                 Timestamp created = entry.entry().hasCreateTime() ? timestamp(entry.entry().getCreateTime()) : null;
                 Timestamp updated = entry.entry().hasUpdateTime() ? timestamp(entry.entry().getUpdateTime()) : created;
                 String argument = "entries[" + i + "].scope";
@@ -317,17 +364,34 @@ final class KnowledgeService implements BindableService {
                         ? new Attribution(entry.entry().getCreatedBy(), entry.entry().getUpdatedBy().isEmpty()
                                 ? entry.entry().getCreatedBy() : entry.entry().getUpdatedBy())
                         : Attribution.caller();
-                stored.add(insert(tx, entry.scope(), entry.content(), entry.context(), entry.taskSize(),
+                long id = insert(tx, entry.scope(), entry.content(), entry.context(), entry.taskSize(),
                         entry.entry().getSuppressed(), created, updated, attribution)
-                        .orElseThrow(() -> Scopes.notFound(argument, entry.scope())));
+                        .orElseThrow(() -> Scopes.notFound(argument, entry.scope()));
+                if (historyOf.containsKey(i)) {
+                    KnowledgeHistory.importVersions(tx, id, historyOf.get(i));
+                }
+                stored.add(id);
+                response.addIds(id).addPresent(false);
                 perNamespace.merge(entry.scope().namespace(), 1, Integer::sum);
             }
-            KnowledgeHistory.record(tx, KnowledgeHistory.IMPORT, "k.id = ANY (?)", (Object) stored.toArray(Long[]::new));
+            if (!stored.isEmpty()) {
+                KnowledgeHistory.record(tx, KnowledgeHistory.IMPORT, "k.id = ANY (?)", (Object) stored.toArray(Long[]::new));
+            }
+            for (ImportedHistory history : histories) {
+                if (!history.hasEntry()) {
+                    KnowledgeHistory.importDeleted(tx, history.getVersionsList()).ifPresent(id -> {
+                        response.addDeletedIds(id);
+                        deletedPerNamespace.merge(ScopeName.parse("scope", history.getVersions(
+                                history.getVersionsCount() - 1).getScope()).namespace(), 1, Integer::sum);
+                    });
+                }
+            }
             perNamespace.forEach((namespace, count) -> Audit.record(tx, "knowledge.import", namespace, namespace,
                     count + " entries"));
-            return stored;
+            deletedPerNamespace.forEach((namespace, count) -> Audit.record(tx, "knowledge.import", namespace, namespace,
+                    "the history of " + count + " deleted entries"));
+            return response.build();
         });
-        return ImportKnowledgeResponse.newBuilder().addAllIds(ids).build();
     }
 
     /** Stores an entry; empty when the scope does not exist. */

@@ -21,6 +21,8 @@ import dev.kaizen.api.v1.GetScopeRequest;
 import dev.kaizen.api.v1.GetTaskContextRequest;
 import dev.kaizen.api.v1.GetTaskContextResponse;
 import dev.kaizen.api.v1.ImportKnowledgeRequest;
+import dev.kaizen.api.v1.ImportedHistory;
+import dev.kaizen.api.v1.KnowledgeVersion;
 import dev.kaizen.api.v1.KnowledgeEntry;
 import dev.kaizen.api.v1.KnowledgeServiceGrpc;
 import dev.kaizen.api.v1.ListAuditEventsRequest;
@@ -201,6 +203,10 @@ class AuthorizationTest {
                 .setName("acme").setNewName("acme2").build()));
         denied("kaizen:admin", () -> knowledge("acme-writer").purgeKnowledge(PurgeKnowledgeRequest.newBuilder()
                 .addIds(id).build()));
+        denied("kaizen:admin", () -> knowledge("acme-writer").importKnowledge(ImportKnowledgeRequest.newBuilder()
+                .addHistories(ImportedHistory.newBuilder().addVersions(KnowledgeVersion.newBuilder().setAction("write")
+                        .setPrincipal("someone else").setScope("acme:default").setContent("Forged.").setContext("forged")
+                        .setTime(com.google.protobuf.Timestamp.newBuilder().setSeconds(1_700_000_000L)))).build()));
         denied("kaizen:write:secret", () -> knowledge("acme-writer").updateKnowledge(UpdateKnowledgeRequest.newBuilder()
                 .setId(id).setScope("secret:vault").build()));
         denied("kaizen:write:secret", () -> knowledge("acme-writer").updateKnowledge(UpdateKnowledgeRequest.newBuilder()
@@ -280,7 +286,9 @@ class AuthorizationTest {
         KnowledgeEntry claimed = KnowledgeEntry.newBuilder().setScope("acme:default").setContent("Imported")
                 .setContext("imported").setCreatedBy("someone-else").setUpdatedBy("someone-else").build();
         long byWriter = knowledge("acme-writer").importKnowledge(ImportKnowledgeRequest.newBuilder().addEntries(claimed).build()).getIds(0);
-        long byRoot = knowledge("root").importKnowledge(ImportKnowledgeRequest.newBuilder().addEntries(claimed).build()).getIds(0);
+        // other content: the same content and context in the same scope would be the writer's entry, already there
+        long byRoot = knowledge("root").importKnowledge(ImportKnowledgeRequest.newBuilder()
+                .addEntries(claimed.toBuilder().setContent("Imported by a server admin")).build()).getIds(0);
         List<KnowledgeEntry> imported = knowledge("root").getKnowledge(GetKnowledgeRequest.newBuilder().addIds(byWriter)
                 .addIds(byRoot).build()).getEntriesList();
         assertEquals("acme-writer", imported.get(0).getCreatedBy(), "a writer's import records the writer");

@@ -10,6 +10,8 @@ import dev.kaizen.api.v1.DeleteScopeRequest;
 import dev.kaizen.api.v1.GetKnowledgeHistoryRequest;
 import dev.kaizen.api.v1.GetKnowledgeHistoryResponse;
 import dev.kaizen.api.v1.ImportKnowledgeRequest;
+import dev.kaizen.api.v1.ImportedHistory;
+import dev.kaizen.api.v1.ImportKnowledgeResponse;
 import dev.kaizen.api.v1.KnowledgeEntry;
 import dev.kaizen.api.v1.KnowledgeVersion;
 import dev.kaizen.api.v1.ResolveKnowledgeConflictRequest;
@@ -214,5 +216,46 @@ class KnowledgeHistoryTest extends ServiceTest {
 
     private static RestoreKnowledgeResponse restore(long id) {
         return service.knowledge().restoreKnowledge(RestoreKnowledgeRequest.newBuilder().setId(id).build());
+    }
+
+    @Test
+    void importIsIdempotentByContentAndCarriesCheckedHistories() {
+        String ns = namespace();
+        KnowledgeEntry entry = KnowledgeEntry.newBuilder().setScope(ns + ":default").setContent("Imported once.")
+                .setContext("imported once").build();
+        KnowledgeVersion earlier = KnowledgeVersion.newBuilder().setAction("write").setPrincipal("alice")
+                .setTime(com.google.protobuf.Timestamp.newBuilder().setSeconds(1_700_000_000L)).setScope(ns + ":default")
+                .setContent("Imported, first draft.").setContext("imported draft").build();
+        KnowledgeVersion gone = earlier.toBuilder().setAction("delete").setContent("Deleted before the export.").build();
+        ImportKnowledgeRequest request = ImportKnowledgeRequest.newBuilder().addEntries(entry)
+                .addHistories(ImportedHistory.newBuilder().setEntry(0).addVersions(earlier))
+                .addHistories(ImportedHistory.newBuilder().addVersions(earlier).addVersions(gone)).build();
+
+        ImportKnowledgeResponse first = service.knowledge().importKnowledge(request);
+        assertEquals(List.of(false), first.getPresentList());
+        long id = first.getIds(0);
+        assertEquals(List.of("import", "write"), history(id).getVersionsList().stream().map(KnowledgeVersion::getAction)
+                .toList(), "its history comes before its import");
+        assertEquals("alice", history(id).getVersions(1).getPrincipal());
+        assertEquals(1, first.getDeletedIdsCount());
+        long deleted = first.getDeletedIds(0);
+        assertTrue(history(deleted).getDeleted());
+
+        ImportKnowledgeResponse second = service.knowledge().importKnowledge(request);
+        assertEquals(List.of(id), second.getIdsList(), "the same content and context in the same scope: the entry there");
+        assertEquals(List.of(true), second.getPresentList());
+        assertEquals(0, second.getDeletedIdsCount(), "a deleted entry's history is held already");
+        assertEquals(2, history(id).getVersionsCount(), "no history twice");
+        service.knowledge().restoreKnowledge(RestoreKnowledgeRequest.newBuilder().setId(deleted).build());
+        assertEquals("Deleted before the export.", get(deleted).getContent(), "an imported deleted entry can be restored");
+
+        String message = assertRefused(Status.Code.INVALID_ARGUMENT, () -> service.knowledge().importKnowledge(
+                ImportKnowledgeRequest.newBuilder().addHistories(ImportedHistory.newBuilder()
+                        .addVersions(earlier.toBuilder().setAction("rewrite"))).build()));
+        assertTrue(message.contains("histories[0].versions[0].action 'rewrite' is not an action of history"), message);
+        message = assertRefused(Status.Code.INVALID_ARGUMENT, () -> service.knowledge().importKnowledge(
+                ImportKnowledgeRequest.newBuilder().addEntries(entry).addHistories(ImportedHistory.newBuilder()
+                        .setEntry(1).addVersions(earlier)).build()));
+        assertTrue(message.contains("histories[0].entry 1 is not the index of an entry"), message);
     }
 }

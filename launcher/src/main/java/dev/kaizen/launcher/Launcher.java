@@ -24,7 +24,7 @@ public final class Launcher {
                     List<String> rest = List.of(args).subList(1, args.length);
                     try (Transfer transfer = new Transfer(Transfer.target(), Transfer.token())) {
                         transfer.export(rest.contains("--namespace") ? rest.get(rest.indexOf("--namespace") + 1) : null,
-                                System.out);
+                                rest.contains("--with-history"), System.out);
                     }
                 }
                 case "import" -> {

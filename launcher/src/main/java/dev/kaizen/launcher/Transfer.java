@@ -14,6 +14,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
 
 import com.google.rpc.BadRequest;
@@ -25,8 +26,11 @@ import dev.kaizen.api.v1.CreateScopeRequest;
 import dev.kaizen.api.v1.ExportKnowledgeRequest;
 import dev.kaizen.api.v1.ExportKnowledgeResponse;
 import dev.kaizen.api.v1.ImportKnowledgeRequest;
+import dev.kaizen.api.v1.ImportKnowledgeResponse;
+import dev.kaizen.api.v1.ImportedHistory;
 import dev.kaizen.api.v1.KnowledgeEntry;
 import dev.kaizen.api.v1.KnowledgeServiceGrpc;
+import dev.kaizen.api.v1.KnowledgeVersion;
 import dev.kaizen.api.v1.ListNamespacesRequest;
 import dev.kaizen.api.v1.Namespace;
 import dev.kaizen.api.v1.NamespaceServiceGrpc;
@@ -48,9 +52,11 @@ import io.modelcontextprotocol.json.McpJsonMapper;
  * gRPC API (ListNamespaces, server-streaming ExportKnowledge, batched ImportKnowledge). One object
  * per line, structure first: {@code {"kind":"namespace",...}}, then {@code {"kind":"scope",...}}
  * (with its parents), then {@code {"kind":"knowledge",...}} (scope, content, context, task_size,
- * suppressed, create_time, update_time, created_by, updated_by). An import creates the namespaces and scopes that do not
- * exist yet and stores the entries in atomic batches (at most 500 entries and 2 MiB each); a line the service refuses is left out and
- * reported with the reason, the rest of its batch is stored.
+ * suppressed, create_time, update_time, created_by, updated_by; with {@code --with-history} also "versions", oldest
+ * first), and with {@code --with-history} a {@code {"kind":"history","versions":[...]}} line per deleted entry. An
+ * import creates the namespaces and scopes that do not exist yet and stores the entries in atomic batches (at most 500
+ * entries and 2 MiB each); entries already there (same scope, content and context) are not stored again; a line the
+ * service refuses is left out and reported with the reason, the rest of its batch is stored.
  */
 final class Transfer implements AutoCloseable {
     private static final int BATCH = 500;
@@ -82,8 +88,8 @@ final class Transfer implements AutoCloseable {
         return target != null && !target.isBlank() ? target : "127.0.0.1:" + (port == null || port.isBlank() ? "9090" : port);
     }
 
-    /** Writes everything, or one namespace, to {@code out}. */
-    void export(String namespace, PrintStream out) throws IOException {
+    /** Writes everything, or one namespace, to {@code out}; {@code withHistory}: with every version. */
+    void export(String namespace, boolean withHistory, PrintStream out) throws IOException {
         BufferedWriter writer = new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8));
         ListNamespacesRequest.Builder list = ListNamespacesRequest.newBuilder().setView(NamespaceView.NAMESPACE_VIEW_SCOPE_PARENTS);
         if (namespace != null) {
@@ -106,27 +112,54 @@ final class Transfer implements AutoCloseable {
                 }
             }
         }
-        ExportKnowledgeRequest.Builder request = ExportKnowledgeRequest.newBuilder();
+        ExportKnowledgeRequest.Builder request = ExportKnowledgeRequest.newBuilder().setWithHistory(withHistory);
         if (namespace != null) {
             request.setNamespace(namespace);
         }
         Iterator<ExportKnowledgeResponse> entries = KnowledgeServiceGrpc.newBlockingStub(channel)
                 .withDeadlineAfter(1, TimeUnit.HOURS).exportKnowledge(request.build());
         int knowledge = 0;
+        int deleted = 0;
         while (entries.hasNext()) {
-            KnowledgeEntry entry = entries.next().getEntry();
-            write(writer, map("kind", "knowledge", "scope", entry.getScope(), "content", entry.getContent(),
-                    "context", entry.getContext(), "task_size", entry.getTaskSize() == TaskSize.TASK_SIZE_UNSPECIFIED
-                            ? null : entry.getTaskSize().name().substring("TASK_SIZE_".length()),
+            ExportKnowledgeResponse item = entries.next();
+            List<Map<String, Object>> versions = item.getVersionsList().stream().map(Transfer::version).toList();
+            if (!item.hasEntry()) {
+                write(writer, map("kind", "history", "versions", versions));
+                deleted++;
+                continue;
+            }
+            KnowledgeEntry entry = item.getEntry();
+            Map<String, Object> line = map("kind", "knowledge", "scope", entry.getScope(), "content", entry.getContent(),
+                    "context", entry.getContext(), "task_size", taskSize(entry.getTaskSize()),
                     "suppressed", entry.getSuppressed(),
-                    "create_time", Instant.ofEpochSecond(entry.getCreateTime().getSeconds(), entry.getCreateTime().getNanos()).toString(),
-                    "update_time", Instant.ofEpochSecond(entry.getUpdateTime().getSeconds(), entry.getUpdateTime().getNanos()).toString(),
+                    "create_time", time(entry.getCreateTime()),
+                    "update_time", time(entry.getUpdateTime()),
                     "created_by", entry.getCreatedBy(),
-                    "updated_by", entry.getUpdatedBy()));
+                    "updated_by", entry.getUpdatedBy());
+            if (withHistory) {
+                line.put("versions", versions);
+            }
+            write(writer, line);
             knowledge++;
         }
         writer.flush();
-        System.err.printf("Exported %d namespaces and scopes and %d knowledge entries.%n", lines, knowledge);
+        System.err.printf("Exported %d namespaces and scopes and %d knowledge entries%s.%n", lines, knowledge,
+                withHistory ? ", with their history, and the history of " + deleted + " deleted entries" : "");
+    }
+
+    /** A version as a line's "versions" hold it (as get_knowledge_history shows it, without id and number). */
+    private static Map<String, Object> version(KnowledgeVersion version) {
+        return map("action", version.getAction(), "principal", version.getPrincipal(), "time", time(version.getTime()),
+                "scope", version.getScope(), "content", version.getContent(), "context", version.getContext(),
+                "task_size", taskSize(version.getTaskSize()), "suppressed", version.getSuppressed());
+    }
+
+    private static String taskSize(TaskSize size) {
+        return size == TaskSize.TASK_SIZE_UNSPECIFIED ? null : size.name().substring("TASK_SIZE_".length());
+    }
+
+    private static String time(com.google.protobuf.Timestamp time) {
+        return Instant.ofEpochSecond(time.getSeconds(), time.getNanos()).toString();
     }
 
     /** Reads {@code file}, stores what it can, and reports what it wrote and what it refused. */
@@ -147,8 +180,8 @@ final class Transfer implements AutoCloseable {
                 switch (String.valueOf(object.get("kind"))) {
                     case "namespace" -> namespaceLines.add(line);
                     case "scope" -> scopeLines.add(line);
-                    case "knowledge" -> knowledgeLines.add(line);
-                    default -> refused.add("line " + (i + 1) + ": \"kind\" must be namespace, scope or knowledge");
+                    case "knowledge", "history" -> knowledgeLines.add(line);
+                    default -> refused.add("line " + (i + 1) + ": \"kind\" must be namespace, scope, knowledge or history");
                 }
             } catch (IOException | RuntimeException e) {
                 refused.add("line " + (i + 1) + ": not a JSON object");
@@ -162,22 +195,23 @@ final class Transfer implements AutoCloseable {
                             .setDescription(line.string("description")).build()));
         }
         int scopesCreated = createScopes(scopeLines, refused, existing);
-        int entries = 0;
+        Stored stored = new Stored();
         List<Line> batch = new ArrayList<>();
         long bytes = 0;
         for (Line line : knowledgeLines) {
             int size = line.size();
             if (batch.size() == BATCH || !batch.isEmpty() && bytes + size > BATCH_BYTES) {
-                entries += store(batch, refused);
+                store(batch, refused, stored);
                 batch = new ArrayList<>();
                 bytes = 0;
             }
             batch.add(line);
             bytes += size;
         }
-        entries += store(batch, refused);
-        System.err.printf("Imported %d namespaces, %d scopes and %d knowledge entries (%d namespaces and scopes were "
-                + "there already).%n", namespacesCreated, scopesCreated, entries, existing[0]);
+        store(batch, refused, stored);
+        System.err.printf("Imported %d namespaces, %d scopes and %d knowledge entries (%d namespaces and scopes and %d "
+                        + "entries were there already)%s.%n", namespacesCreated, scopesCreated, stored.entries, existing[0],
+                stored.present, stored.deleted == 0 ? "" : "; and the history of " + stored.deleted + " deleted entries");
         if (!refused.isEmpty()) {
             System.err.printf("Refused %d lines:%n", refused.size());
             refused.forEach(reason -> System.err.println("  " + reason));
@@ -222,38 +256,77 @@ final class Transfer implements AutoCloseable {
         return created;
     }
 
+    /** What an import stored: new entries, entries that were there already, deleted entries' histories. */
+    private static final class Stored {
+        int entries;
+        int present;
+        int deleted;
+    }
+
     /** Stores a batch atomically; a refused line is left out and the rest tried again. */
-    private int store(List<Line> batch, List<String> refused) {
+    private void store(List<Line> batch, List<String> refused, Stored stored) {
         while (!batch.isEmpty()) {
             ImportKnowledgeRequest.Builder request = ImportKnowledgeRequest.newBuilder();
+            // the line of each entry and each history of the request, by their index there
+            List<Line> entryLines = new ArrayList<>();
+            List<Line> historyLines = new ArrayList<>();
             for (int i = 0; i < batch.size(); i++) {
+                Line line = batch.get(i);
                 try {
-                    request.addEntries(batch.get(i).entry());
+                    List<KnowledgeVersion> versions = line.versions();
+                    ImportedHistory.Builder history = ImportedHistory.newBuilder().addAllVersions(versions);
+                    if (line.isHistory()) {
+                        request.addHistories(history);
+                        historyLines.add(line);
+                        continue;
+                    }
+                    KnowledgeEntry entry = line.entry();
+                    if (!versions.isEmpty()) {
+                        request.addHistories(history.setEntry(entryLines.size()));
+                        historyLines.add(line);
+                    }
+                    request.addEntries(entry);
+                    entryLines.add(line);
                 } catch (RuntimeException e) {
-                    refused.add("line " + batch.get(i).number() + ": " + e.getMessage());
+                    refused.add("line " + line.number() + ": " + e.getMessage());
                     batch.remove(i);
-                    return store(batch, refused);
+                    store(batch, refused, stored);
+                    return;
                 }
             }
             try {
-                KnowledgeServiceGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.MINUTES)
-                        .importKnowledge(request.build());
-                return batch.size();
+                ImportKnowledgeResponse response = KnowledgeServiceGrpc.newBlockingStub(channel)
+                        .withDeadlineAfter(5, TimeUnit.MINUTES).importKnowledge(request.build());
+                long present = response.getPresentList().stream().filter(Boolean::booleanValue).count();
+                stored.present += (int) present;
+                stored.entries += response.getIdsCount() - (int) present;
+                stored.deleted += response.getDeletedIdsCount();
+                return;
             } catch (StatusRuntimeException e) {
-                // the field the service names says which entry it refused: that line is left out
-                BadRequest.FieldViolation refusal = ErrorDetails.fieldViolations(e).stream()
-                        .filter(violation -> ErrorDetails.index(violation.getField(), "entries").isPresent())
-                        .findFirst().orElseThrow(() -> e);
-                int index = ErrorDetails.index(refusal.getField(), "entries").getAsInt();
-                if (index >= batch.size()) {
+                // the field the service names says which entry or history it refused: that line is left out
+                Line line = null;
+                BadRequest.FieldViolation refusal = null;
+                for (BadRequest.FieldViolation violation : ErrorDetails.fieldViolations(e)) {
+                    OptionalInt entry = ErrorDetails.index(violation.getField(), "entries");
+                    OptionalInt history = ErrorDetails.index(violation.getField(), "histories");
+                    if (entry.isPresent() && entry.getAsInt() < entryLines.size()) {
+                        line = entryLines.get(entry.getAsInt());
+                    } else if (history.isPresent() && history.getAsInt() < historyLines.size()) {
+                        line = historyLines.get(history.getAsInt());
+                    }
+                    if (line != null) {
+                        refusal = violation;
+                        break;
+                    }
+                }
+                if (line == null) {
                     throw e;
                 }
-                Line line = batch.remove(index);
+                batch.remove(line);
                 refused.add("line " + line.number() + ": " + ErrorDetails.below(refusal.getField()) + " "
                         + refusal.getDescription());
             }
         }
-        return 0;
     }
 
     /** Runs {@code call}, counting it as created (1), existing or refused. */
@@ -301,6 +374,35 @@ final class Transfer implements AutoCloseable {
 
     /** One line of an import, by its number in the file. */
     private record Line(int number, Map<String, Object> object) {
+        /** A deleted entry's history ({@code "kind": "history"}) rather than an entry. */
+        boolean isHistory() {
+            return "history".equals(object.get("kind"));
+        }
+
+        /** The versions the line carries, oldest first; none when it has no "versions". */
+        List<KnowledgeVersion> versions() {
+            Object value = object.get("versions");
+            if (value == null) {
+                return List.of();
+            }
+            if (!(value instanceof List<?> list) || !list.stream().allMatch(Map.class::isInstance)) {
+                throw new IllegalArgumentException("\"versions\" must be a list of objects");
+            }
+            List<KnowledgeVersion> versions = new ArrayList<>();
+            for (Object item : list) {
+                @SuppressWarnings("unchecked")
+                Line version = new Line(number, (Map<String, Object>) item);
+                KnowledgeEntry state = version.entry();
+                KnowledgeVersion.Builder builder = KnowledgeVersion.newBuilder().setAction(version.string("action"))
+                        .setPrincipal(version.string("principal")).setScope(state.getScope())
+                        .setContent(state.getContent()).setContext(state.getContext()).setTaskSize(state.getTaskSize())
+                        .setSuppressed(state.getSuppressed());
+                builder.setTime(version.timestamp("time"));
+                versions.add(builder.build());
+            }
+            return versions;
+        }
+
         /** The bytes of its entry in an ImportKnowledge request; 0 when it is no entry (store refuses it). */
         int size() {
             try {
@@ -346,25 +448,23 @@ final class Transfer implements AutoCloseable {
             if (object.get("updated_by") instanceof String by) {
                 entry.setUpdatedBy(by);
             }
-            for (String field : List.of("create_time", "update_time")) {
-                if (object.get(field) != null) {
-                    Instant time;
-                    try {
-                        time = Instant.parse(string(field));
-                    } catch (RuntimeException e) {
-                        throw new IllegalArgumentException("\"" + field + "\" must be an RFC 3339 time, e.g. "
-                                + "2026-01-31T12:00:00Z");
-                    }
-                    com.google.protobuf.Timestamp stamp = com.google.protobuf.Timestamp.newBuilder()
-                            .setSeconds(time.getEpochSecond()).setNanos(time.getNano()).build();
-                    if (field.equals("create_time")) {
-                        entry.setCreateTime(stamp);
-                    } else {
-                        entry.setUpdateTime(stamp);
-                    }
-                }
+            if (object.get("create_time") != null) {
+                entry.setCreateTime(timestamp("create_time"));
+            }
+            if (object.get("update_time") != null) {
+                entry.setUpdateTime(timestamp("update_time"));
             }
             return entry.build();
+        }
+
+        com.google.protobuf.Timestamp timestamp(String field) {
+            Instant time;
+            try {
+                time = Instant.parse(string(field));
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException("\"" + field + "\" must be an RFC 3339 time, e.g. 2026-01-31T12:00:00Z");
+            }
+            return com.google.protobuf.Timestamp.newBuilder().setSeconds(time.getEpochSecond()).setNanos(time.getNano()).build();
         }
     }
 }

@@ -45,6 +45,12 @@ class TransferTest {
             Mcp.ok(mcp, "write_knowledge", Map.of("scope", "global:default", "content", "Everyone reads this.",
                     "context", "everyone"));
             Mcp.ok(mcp, "resolve_knowledge_conflict", Map.of("active_id", kept, "suppressed_ids", List.of(hidden)));
+            Mcp.ok(mcp, "update_knowledge", Map.of("id", kept, "content", "Keep the cart in the session. 🛒 Ünïcödé stays. "
+                    + "Always."));
+            String deleted = (String) Mcp.ok(mcp, "write_knowledge", Map.of("scope", "acme:web", "content",
+                    "A rule that was dropped.", "context", "dropped")).get("id");
+            Mcp.ok(mcp, "delete_knowledge", Map.of("id", deleted));
+            List<Object> sourceVersions = versions(mcp, kept);
             mcp.closeGracefully();
 
             Path file = folder.resolve("knowledge.jsonl");
@@ -53,14 +59,44 @@ class TransferTest {
             List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
             assertEquals(2 + 3 + 4, lines.size(), String.join("\n", lines));
             assertTrue(lines.getFirst().startsWith("{\"kind\":\"namespace\""), lines.getFirst());
+            Path withHistory = folder.resolve("with-history.jsonl");
+            exported = kaizen(source, List.of("export", "--with-history"), withHistory);
+            assertEquals(0, exported.status(), exported.err());
+            assertEquals(2 + 3 + 4 + 1, Files.readAllLines(withHistory).size(), "and the deleted entry's history");
 
-            Result imported = kaizen(target, List.of("import", file.toString()), null);
+            Result imported = kaizen(target, List.of("import", withHistory.toString()), null);
             assertEquals(0, imported.status(), imported.err());
             assertTrue(imported.err().contains("Imported 2 namespaces, 3 scopes and 4 knowledge entries"), imported.err());
+            assertTrue(imported.err().contains("the history of 1 deleted entries"), imported.err());
 
             Path again = folder.resolve("again.jsonl");
             assertEquals(0, kaizen(target, List.of("export"), again).status());
             assertEquals(lines, Files.readAllLines(again, StandardCharsets.UTF_8), "the round trip changes nothing");
+
+            Result twice = kaizen(target, List.of("import", withHistory.toString()), null);
+            assertEquals(0, twice.status(), twice.err());
+            assertTrue(twice.err().contains("and 0 knowledge entries") && twice.err().contains("4 entries were there "
+                    + "already") && !twice.err().contains("deleted entries"), "importing is idempotent: " + twice.err());
+            assertEquals(0, kaizen(target, List.of("export"), again).status());
+            assertEquals(lines, Files.readAllLines(again, StandardCharsets.UTF_8), "nothing stored twice");
+
+            McpSyncClient onTarget = Mcp.client(target.gateway(), Map.of());
+            String copy = (String) ((Map<?, ?>) ((List<?>) Mcp.ok(onTarget, "get_task_context", Map.of("queries",
+                    List.of("cart session"), "scope", "acme:checkout")).get("results")).getFirst()).get("id");
+            List<Object> targetVersions = versions(onTarget, copy);
+            assertEquals(sourceVersions, targetVersions.subList(0, targetVersions.size() - 1), "every version came along");
+            assertEquals("import", ((Map<?, ?>) targetVersions.getLast()).get("action"));
+            String restored;
+            try (var connection = java.sql.DriverManager.getConnection(target.databaseUrl(), target.postgres().user(),
+                    target.postgres().password()); var rows = connection.createStatement().executeQuery(
+                    "SELECT knowledge_id FROM knowledge_version WHERE action = 'delete'")) {
+                assertTrue(rows.next());
+                restored = rows.getString(1);
+                assertTrue(!rows.next(), "one deleted entry's history, imported once");
+            }
+            assertEquals("acme:web", Mcp.ok(onTarget, "restore_knowledge", Map.of("id", restored)).get("scope"),
+                    "the deleted entry can be brought back on the target");
+            onTarget.closeGracefully();
 
             Path one = folder.resolve("acme.jsonl");
             assertEquals(0, kaizen(source, List.of("export", "--namespace", "partner"), one).status());
@@ -129,5 +165,17 @@ class TransferTest {
         Process process = builder.start();
         assertTrue(process.waitFor(2, TimeUnit.MINUTES), "the command finishes");
         return new Result(process.exitValue(), Files.readString(err));
+    }
+
+    /** An entry's versions, oldest first, without their numbers and times (as another stack numbers them anew). */
+    @SuppressWarnings("unchecked")
+    private static List<Object> versions(McpSyncClient mcp, String id) {
+        List<Object> versions = new ArrayList<>();
+        for (Object version : (List<Object>) Mcp.ok(mcp, "get_knowledge_history", Map.of("id", id)).get("versions")) {
+            Map<String, Object> fields = new java.util.HashMap<>((Map<String, Object>) version);
+            fields.remove("version");
+            versions.addFirst(fields);
+        }
+        return versions;
     }
 }
