@@ -48,7 +48,7 @@ import io.modelcontextprotocol.json.McpJsonMapper;
  * gRPC API (ListNamespaces, server-streaming ExportKnowledge, batched ImportKnowledge). One object
  * per line, structure first: {@code {"kind":"namespace",...}}, then {@code {"kind":"scope",...}}
  * (with its parents), then {@code {"kind":"knowledge",...}} (scope, content, context, task_size,
- * suppressed, create_time, update_time, created_by, updated_by). An import creates the namespaces and scopes that do not
+ * suppressed, create_time, update_time, created_by, updated_by, valid_until). An import creates the namespaces and scopes that do not
  * exist yet and stores the entries in atomic batches (at most 500 entries and 2 MiB each); a line the service refuses is left out and
  * reported with the reason, the rest of its batch is stored.
  */
@@ -122,7 +122,9 @@ final class Transfer implements AutoCloseable {
                     "create_time", Instant.ofEpochSecond(entry.getCreateTime().getSeconds(), entry.getCreateTime().getNanos()).toString(),
                     "update_time", Instant.ofEpochSecond(entry.getUpdateTime().getSeconds(), entry.getUpdateTime().getNanos()).toString(),
                     "created_by", entry.getCreatedBy(),
-                    "updated_by", entry.getUpdatedBy()));
+                    "updated_by", entry.getUpdatedBy(),
+                    "valid_until", entry.hasValidUntil() ? Instant.ofEpochSecond(entry.getValidUntil().getSeconds(),
+                            entry.getValidUntil().getNanos()).toString() : null));
             knowledge++;
         }
         writer.flush();
@@ -345,6 +347,12 @@ final class Transfer implements AutoCloseable {
             }
             if (object.get("updated_by") instanceof String by) {
                 entry.setUpdatedBy(by);
+            }
+            // as it was exported, past or not: an import restores knowledge as it was
+            if (object.get("valid_until") != null) {
+                Instant until = Rules.time("\"valid_until\"", string("valid_until"));
+                entry.setValidUntil(com.google.protobuf.Timestamp.newBuilder().setSeconds(until.getEpochSecond())
+                        .setNanos(until.getNano()));
             }
             for (String field : List.of("create_time", "update_time")) {
                 if (object.get(field) != null) {
