@@ -301,8 +301,10 @@ class HostileInputSuiteTest {
         valid.put("create_scope", Map.of("scope", jsonString(ns + ":made"), "description", "\"Made\""));
         valid.put("update_scope", Map.of("scope", jsonString(ns + ":web"), "description", "\"Web\""));
         valid.put("delete_scope", Map.of("scope", jsonString(ns + ":absent")));
-        valid.put("write_knowledge", Map.of("scope", scope, "content", "\"Written by the suite\"", "context", "\"hostile\""));
-        valid.put("update_knowledge", Map.of("id", "\"1\"", "context", "\"hostile suite\""));
+        valid.put("write_knowledge", Map.of("scope", scope, "content", "\"Written by the suite\"", "context", "\"hostile\"",
+                "valid_until", "\"2099-01-01T00:00:00Z\""));
+        valid.put("update_knowledge", Map.of("id", "\"1\"", "context", "\"hostile suite\"", "valid_until",
+                "\"2099-01-01T00:00:00Z\""));
         valid.put("delete_knowledge", Map.of("id", "\"999999\""));
         valid.put("get_knowledge", Map.of("ids", "[\"1\"]"));
         valid.put("resolve_knowledge_conflict", Map.of("active_id", "\"999998\"", "suppressed_ids", "[\"999999\"]"));
@@ -310,6 +312,8 @@ class HostileInputSuiteTest {
         valid.put("get_audit_log", Map.of("namespace", jsonString(ns), "limit", "10"));
         valid.put("get_knowledge_history", Map.of("id", "\"1\"", "limit", "10"));
         valid.put("restore_knowledge", Map.of("id", "\"999999\"", "version", "1"));
+        valid.put("list_stale", Map.of("scope", scope, "days", "30", "limit", "10",
+                "after", "\"2000-01-01T00:00:00Z/1\""));
         valid.put("list_config", Map.of());
         valid.put("update_config", Map.of("key", "\"search.max_results\"", "value", "\"50\""));
         valid.put("reset_config", Map.of("key", "\"search.max_results\""));
@@ -401,8 +405,9 @@ class HostileInputSuiteTest {
     /** A valid request of each RPC in protobuf text format; none is destructive when accepted. */
     private static Map<String, String> validRequests() {
         Map<String, String> valid = new LinkedHashMap<>();
-        valid.put("WriteKnowledge", "scope: '" + ns + ":default' content: 'Written by the suite' context: 'hostile'");
-        valid.put("UpdateKnowledge", "id: 1 context: 'hostile suite'");
+        valid.put("WriteKnowledge", "scope: '" + ns + ":default' content: 'Written by the suite' context: 'hostile' "
+                + "valid_until { seconds: 4102444800 }");
+        valid.put("UpdateKnowledge", "id: 1 context: 'hostile suite' valid_until { seconds: 4102444800 }");
         valid.put("DeleteKnowledge", "id: 999999");
         valid.put("GetKnowledge", "ids: 1");
         valid.put("ResolveKnowledgeConflict", "active_id: 999998 suppressed_ids: 999999");
@@ -410,6 +415,7 @@ class HostileInputSuiteTest {
         valid.put("ExportKnowledge", "namespace: '" + ns + "'");
         valid.put("GetKnowledgeHistory", "id: 1 page_size: 10");
         valid.put("RestoreKnowledge", "id: 999999 version: 1");
+        valid.put("ListStaleKnowledge", "scope: '" + ns + ":default' days: 30 page_size: 10 after: '2000-01-01T00:00:00Z/1'");
         valid.put("ImportKnowledge", "entries { scope: '" + ns + ":default' content: 'Imported by the suite' context: 'hostile' }");
         valid.put("GetScope", "scope: '" + ns + ":web'");
         valid.put("CreateScope", "scope: '" + ns + ":made' description: 'Made'");
