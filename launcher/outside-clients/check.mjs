@@ -46,7 +46,7 @@ const sdkNamespace = unique('ts-sdk');
 await check('MCP TypeScript SDK: tools and prompts', async () => {
   const { tools } = await mcp.listTools();
   const { prompts } = await mcp.listPrompts();
-  expect(tools.length === 20, `${tools.length} tools`);
+  expect(tools.length === 21, `${tools.length} tools`);
   expect(tools.every((t) => t.description && t.inputSchema?.type === 'object'), 'a tool without description or schema');
   return `${tools.length} tools, ${prompts.length} prompts`;
 });
@@ -105,7 +105,7 @@ const inspector = async (...args) => {
 };
 await check('MCP Inspector CLI: tools/list and tools/call', async () => {
   const { tools } = await inspector('--method', 'tools/list');
-  expect(tools.length === 20, `${tools.length} tools`);
+  expect(tools.length === 21, `${tools.length} tools`);
   const name = unique('inspector');
   const created = await inspector('--method', 'tools/call', '--tool-name', 'create_namespace', '--tool-arg', `name=${name}`,
     '--tool-arg', 'description=Via the Inspector');

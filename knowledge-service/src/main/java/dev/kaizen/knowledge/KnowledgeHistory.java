@@ -1,7 +1,5 @@
 package dev.kaizen.knowledge;
 
-import java.sql.Timestamp;
-import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -48,9 +46,10 @@ final class KnowledgeHistory {
      */
     private static final String RECORD = """
             INSERT INTO knowledge_version (knowledge_id, version, action, principal, namespace, scope, content, context,
-                                           task_size, suppressed, created_at, created_by)
+                                           task_size, suppressed, valid_until, created_at, created_by)
             SELECT k.id, coalesce((SELECT max(v.version) FROM knowledge_version v WHERE v.knowledge_id = k.id), 0) + 1,
-                   ?, ?, s.namespace, s.canonical, t.content, t.context, k.task_size, k.suppressed, k.created_at, k.created_by
+                   ?, ?, s.namespace, s.canonical, t.content, t.context, k.task_size, k.suppressed, k.valid_until,
+                   k.created_at, k.created_by
             FROM knowledge k
             JOIN knowledge_text t ON t.knowledge_id = k.id
             JOIN qualified_scope s ON s.id = k.scope_id
@@ -58,7 +57,7 @@ final class KnowledgeHistory {
 
     private static final String SELECT_VERSIONS = """
             SELECT knowledge_id, version, action, principal, time, namespace, scope, content, context,
-                   task_size::text AS task_size, suppressed, created_at, created_by
+                   task_size::text AS task_size, suppressed, valid_until, created_at, created_by
             FROM knowledge_version
             """;
 
@@ -146,18 +145,21 @@ final class KnowledgeHistory {
             String context = Sql.string(version, "context");
             Object taskSize = Sql.value(version, "task_size");
             boolean suppressed = (Boolean) version.column("suppressed").get();
+            // as it was then, even if that time has passed since: update_knowledge gives it a new one
+            Object validUntil = Sql.value(version, "valid_until");
             if (current.isPresent()) {
                 Sql.update(tx, "UPDATE knowledge_text SET content = ?, context = ? WHERE knowledge_id = ?", content, context, id);
                 Sql.update(tx, """
-                        UPDATE knowledge SET scope_id = ?, task_size = ?::task_size, suppressed = ?,
+                        UPDATE knowledge SET scope_id = ?, task_size = ?::task_size, suppressed = ?, valid_until = ?::timestamptz,
                                              search_vector = knowledge_search_vector(?, ?), updated_at = now(), updated_by = ?
-                        WHERE id = ?""", scopeId, taskSize, suppressed, context, content, Access.caller().name(), id);
+                        WHERE id = ?""", scopeId, taskSize, suppressed, validUntil, context, content, Access.caller().name(),
+                        id);
             } else {
                 Sql.update(tx, """
-                        INSERT INTO knowledge (id, scope_id, task_size, suppressed, created_at, updated_at, created_by,
-                                               updated_by, search_vector)
-                        VALUES (?, ?, ?::task_size, ?, ?, now(), ?, ?, knowledge_search_vector(?, ?))""",
-                        id, scopeId, taskSize, suppressed, version.column("created_at").get(),
+                        INSERT INTO knowledge (id, scope_id, task_size, suppressed, valid_until, created_at, updated_at,
+                                               created_by, updated_by, search_vector)
+                        VALUES (?, ?, ?::task_size, ?, ?::timestamptz, ?, now(), ?, ?, knowledge_search_vector(?, ?))""",
+                        id, scopeId, taskSize, suppressed, validUntil, version.column("created_at").get(),
                         Sql.string(version, "created_by"), Access.caller().name(), context, content);
                 Sql.update(tx, "INSERT INTO knowledge_text (knowledge_id, context, content) VALUES (?, ?, ?)", id, context,
                         content);
@@ -182,8 +184,8 @@ final class KnowledgeHistory {
 
     private static final String INSERT_VERSION = """
             INSERT INTO knowledge_version (knowledge_id, version, action, principal, time, namespace, scope, content,
-                                           context, task_size, suppressed, created_at, created_by)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?::task_size, ?, ?, ?)""";
+                                           context, task_size, suppressed, created_at, created_by, valid_until)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?::task_size, ?, ?, ?, ?)""";
 
     /**
      * Checks the histories of an ImportKnowledge request with {@code entries} entries: each refers to
@@ -242,9 +244,10 @@ final class KnowledgeHistory {
             KnowledgeVersion version = versions.get(i);
             ScopeName scope = ScopeName.parse("scope", version.getScope());
             Sql.update(tx, INSERT_VERSION, id, i + 1, version.getAction(), version.getPrincipal(),
-                    timestamp(version.getTime()), scope.namespace(), scope.toString(), version.getContent(),
+                    KnowledgeService.timestamp(version.getTime()), scope.namespace(), scope.toString(), version.getContent(),
                     version.getContext(), TaskSizes.toDatabase(version.getTaskSize()), version.getSuppressed(),
-                    timestamp(first.getTime()), first.getPrincipal());
+                    KnowledgeService.timestamp(first.getTime()), first.getPrincipal(),
+                    version.hasValidUntil() ? KnowledgeService.timestamp(version.getValidUntil()) : null);
         }
     }
 
@@ -255,7 +258,7 @@ final class KnowledgeHistory {
     static Optional<Long> importDeleted(DbExecute tx, List<KnowledgeVersion> versions) {
         KnowledgeVersion newest = versions.getLast();
         if (Sql.row(tx, "SELECT 1 FROM knowledge_version WHERE time = ? AND action = ? AND scope = ? AND content = ?",
-                timestamp(newest.getTime()), newest.getAction(), newest.getScope(), newest.getContent()).isPresent()) {
+                KnowledgeService.timestamp(newest.getTime()), newest.getAction(), newest.getScope(), newest.getContent()).isPresent()) {
             return Optional.empty();
         }
         long id = Sql.row(tx, "SELECT nextval(pg_get_serial_sequence('knowledge', 'id')) AS id")
@@ -290,10 +293,6 @@ final class KnowledgeHistory {
                         ORDER BY v.knowledge_id
                         LIMIT ?""", after, namespace, limit).stream()
                 .map(row -> Sql.number(row, "knowledge_id")).toList();
-    }
-
-    private static Timestamp timestamp(com.google.protobuf.Timestamp time) {
-        return Timestamp.from(Instant.ofEpochSecond(time.getSeconds(), time.getNanos()));
     }
 
     /**
@@ -348,18 +347,20 @@ final class KnowledgeHistory {
     }
 
     private static KnowledgeVersion version(DbRow row) {
-        Instant time = ((Timestamp) row.column("time").get()).toInstant();
-        return KnowledgeVersion.newBuilder()
+        KnowledgeVersion.Builder version = KnowledgeVersion.newBuilder()
                 .setId(Sql.number(row, "knowledge_id"))
                 .setVersion((int) Sql.number(row, "version"))
                 .setAction(Sql.string(row, "action"))
                 .setPrincipal(Sql.string(row, "principal"))
-                .setTime(com.google.protobuf.Timestamp.newBuilder().setSeconds(time.getEpochSecond()).setNanos(time.getNano()))
+                .setTime(KnowledgeService.protoTime(row, "time"))
                 .setScope(Sql.string(row, "scope"))
                 .setContent(Sql.string(row, "content"))
                 .setContext(Sql.string(row, "context"))
                 .setTaskSize(TaskSizes.fromDatabase(Sql.string(row, "task_size")))
-                .setSuppressed((Boolean) row.column("suppressed").get())
-                .build();
+                .setSuppressed((Boolean) row.column("suppressed").get());
+        if (Sql.value(row, "valid_until") != null) {
+            version.setValidUntil(KnowledgeService.protoTime(row, "valid_until"));
+        }
+        return version.build();
     }
 }

@@ -39,7 +39,10 @@ import io.grpc.ServerServiceDefinition;
 import io.helidon.dbclient.DbExecute;
 import io.helidon.dbclient.DbRow;
 
-/** kaizen.v1.KnowledgeService: knowledge entries, conflict resolution, the task-context search. */
+/**
+ * kaizen.v1.KnowledgeService: knowledge entries, conflict resolution, the task-context search; their
+ * history ({@link KnowledgeHistory}) and the review of stale entries ({@link KnowledgeReview}).
+ */
 final class KnowledgeService implements BindableService {
     /** Rows per page of ExportKnowledge: memory stays flat however large the knowledge base. */
     private static final int EXPORT_PAGE = 500;
@@ -47,7 +50,8 @@ final class KnowledgeService implements BindableService {
     /** A whole entry: its row, its text and its scope's canonical name. */
     private static final String SELECT_ENTRIES = """
             SELECT k.id, s.canonical AS scope, s.namespace, t.content, t.context, k.task_size::text AS task_size,
-                   k.suppressed, k.created_at, k.updated_at, k.created_by, k.updated_by
+                   k.suppressed, k.created_at, k.updated_at, k.created_by, k.updated_by, k.valid_until,
+                   coalesce(knowledge_expired(k.valid_until), false) AS expired
             FROM knowledge k
             JOIN knowledge_text t ON t.knowledge_id = k.id
             JOIN qualified_scope s ON s.id = k.scope_id
@@ -60,8 +64,8 @@ final class KnowledgeService implements BindableService {
     private static final String INSERT_ENTRY = """
             WITH entry AS (
                 INSERT INTO knowledge (scope_id, task_size, suppressed, created_at, updated_at, created_by, updated_by,
-                                       search_vector)
-                SELECT s.id, ?::task_size, ?, coalesce(?, now()), coalesce(?, now()), ?, ?, knowledge_search_vector(?, ?)
+                                       valid_until, search_vector)
+                SELECT s.id, ?::task_size, ?, coalesce(?, now()), coalesce(?, now()), ?, ?, ?, knowledge_search_vector(?, ?)
                 FROM qualified_scope s WHERE s.namespace = ? AND s.name = ?
                 RETURNING id)
             INSERT INTO knowledge_text (knowledge_id, context, content)
@@ -72,11 +76,13 @@ final class KnowledgeService implements BindableService {
     /** Search by meaning, or null when this replica runs without it. */
     private final SemanticRecall semantic;
     private final KnowledgeHistory history;
+    private final KnowledgeReview review;
 
     KnowledgeService(Database database, SemanticRecall semantic) {
         this.database = database;
         this.semantic = semantic;
         this.history = new KnowledgeHistory(database);
+        this.review = new KnowledgeReview(database);
     }
 
     @Override
@@ -93,6 +99,7 @@ final class KnowledgeService implements BindableService {
                 .unary(KnowledgeServiceGrpc.getGetKnowledgeHistoryMethod(), history::history)
                 .unary(KnowledgeServiceGrpc.getRestoreKnowledgeMethod(), history::restore)
                 .unary(KnowledgeServiceGrpc.getPurgeKnowledgeMethod(), history::purge)
+                .unary(KnowledgeServiceGrpc.getListStaleKnowledgeMethod(), review::listStale)
                 .build();
     }
 
@@ -115,6 +122,7 @@ final class KnowledgeService implements BindableService {
             case UNRECOGNIZED -> throw Failures.invalidArgument("if_similar", "if_similar " + request.getIfSimilarValue()
                     + " is not known: use IF_SIMILAR_WRITE (write and report near-duplicates) or IF_SIMILAR_SKIP.");
         };
+        Timestamp validUntil = request.hasValidUntil() ? validUntil("valid_until", request.getValidUntil(), Instant.now()) : null;
         Access.require(Grant.WRITE, scope.namespace(), "write knowledge in");
         return database.inTransaction(tx -> {
             List<SimilarEntry> similar = NearDuplicates.of(tx, scope, content);
@@ -123,7 +131,7 @@ final class KnowledgeService implements BindableService {
                 return response.setId(similar.getFirst().getId()).setScope(similar.getFirst().getScope())
                         .setWritten(false).build();
             }
-            long written = insert(tx, scope, content, context, taskSize, false, null, null, Attribution.caller())
+            long written = insert(tx, scope, content, context, taskSize, false, null, null, validUntil, Attribution.caller())
                     .orElseThrow(() -> Scopes.notFound("scope", scope));
             KnowledgeHistory.record(tx, KnowledgeHistory.WRITE, "k.id = ?", written);
             Audit.record(tx, "knowledge.write", scope.namespace(), String.valueOf(written), "in " + scope);
@@ -137,9 +145,15 @@ final class KnowledgeService implements BindableService {
         String context = request.hasContext() ? Rules.context("context", request.getContext()) : null;
         ScopeName scope = request.hasScope() ? ScopeName.parse("scope", request.getScope()) : null;
         String taskSize = request.hasTaskSize() ? TaskSizes.toDatabase(request.getTaskSize()) : null;
-        if (content == null && context == null && scope == null && !request.hasTaskSize()) {
-            throw Failures.invalidArgument(null, "Nothing to change: give content, context, scope, task_size or several "
-                    + "of them.");
+        if (request.hasValidUntil() && request.getClearValidUntil()) {
+            throw Failures.invalidArgument("clear_valid_until", "clear_valid_until is true and valid_until is set: give "
+                    + "valid_until to change it, or clear_valid_until to remove it, not both.");
+        }
+        Timestamp validUntil = request.hasValidUntil() ? validUntil("valid_until", request.getValidUntil(), Instant.now()) : null;
+        boolean changesValidUntil = request.hasValidUntil() || request.getClearValidUntil();
+        if (content == null && context == null && scope == null && !request.hasTaskSize() && !changesValidUntil) {
+            throw Failures.invalidArgument(null, "Nothing to change: give content, context, scope, task_size, valid_until "
+                    + "or several of them.");
         }
         if (scope != null) {
             Access.require(Grant.WRITE, scope.namespace(), "move knowledge into");
@@ -155,12 +169,14 @@ final class KnowledgeService implements BindableService {
                             changed AS (
                                 UPDATE knowledge k SET scope_id = coalesce(?, k.scope_id),
                                                        task_size = CASE WHEN ? THEN ?::task_size ELSE k.task_size END,
+                                                       valid_until = CASE WHEN ? THEN ?::timestamptz ELSE k.valid_until END,
                                                        search_vector = knowledge_search_vector(text.context, text.content),
                                                        updated_at = now(), updated_by = ?
                                 FROM text WHERE k.id = text.knowledge_id
                                 RETURNING k.scope_id)
                             SELECT s.canonical FROM changed JOIN qualified_scope s ON s.id = changed.scope_id""",
-                            content, context, id, scopeId, request.hasTaskSize(), taskSize, Access.caller().name())
+                            content, context, id, scopeId, request.hasTaskSize(), taskSize, changesValidUntil, validUntil,
+                            Access.caller().name())
                     .map(row -> Sql.string(row, "canonical"))
                     .orElseThrow(() -> entriesNotFound("id", List.of(id)));
             KnowledgeHistory.record(tx, KnowledgeHistory.UPDATE, "k.id = ?", id);
@@ -311,7 +327,8 @@ final class KnowledgeService implements BindableService {
             throw Failures.invalidArgument("entries", "entries has " + entries.size() + " entries: give 1-"
                     + Rules.IMPORT_BATCH_MAX + " per batch.");
         }
-        record Checked(ScopeName scope, String content, String context, String taskSize, KnowledgeEntry entry) {
+        record Checked(ScopeName scope, String content, String context, String taskSize, Timestamp validUntil,
+                       KnowledgeEntry entry) {
         }
         List<Checked> checked = new ArrayList<>(entries.size());
         for (int i = 0; i < entries.size(); i++) {
@@ -328,7 +345,9 @@ final class KnowledgeService implements BindableService {
             checked.add(new Checked(scope,
                     Rules.content(argument + "content", entry.getContent()),
                     Rules.context(argument + "context", entry.getContext()),
-                    TaskSizes.toDatabase(entry.getTaskSize()), entry));
+                    TaskSizes.toDatabase(entry.getTaskSize()),
+                    // a backup brings an entry back as it was: expired too
+                    entry.hasValidUntil() ? validUntil(argument + "valid_until", entry.getValidUntil(), null) : null, entry));
         }
         if (!histories.isEmpty()) {
             Access.requireServerAdmin("import knowledge history (it names who made each change)");
@@ -365,7 +384,7 @@ final class KnowledgeService implements BindableService {
                                 ? entry.entry().getCreatedBy() : entry.entry().getUpdatedBy())
                         : Attribution.caller();
                 long id = insert(tx, entry.scope(), entry.content(), entry.context(), entry.taskSize(),
-                        entry.entry().getSuppressed(), created, updated, attribution)
+                        entry.entry().getSuppressed(), created, updated, entry.validUntil(), attribution)
                         .orElseThrow(() -> Scopes.notFound(argument, entry.scope()));
                 if (historyOf.containsKey(i)) {
                     KnowledgeHistory.importVersions(tx, id, historyOf.get(i));
@@ -397,14 +416,15 @@ final class KnowledgeService implements BindableService {
     /** Stores an entry; empty when the scope does not exist. */
     private static Optional<Long> insert(DbExecute db, ScopeName scope, String content, String context,
                                          String taskSize, boolean suppressed, Timestamp created, Timestamp updated,
-                                         Attribution attribution) {
+                                         Timestamp validUntil, Attribution attribution) {
         return Sql.row(db, INSERT_ENTRY, taskSize, suppressed, created, updated, attribution.createdBy(),
-                        attribution.updatedBy(), context, content, scope.namespace(), scope.name(), context, content)
+                        attribution.updatedBy(), validUntil, context, content, scope.namespace(), scope.name(), context,
+                        content)
                 .map(row -> Sql.number(row, "knowledge_id"));
     }
 
     private static KnowledgeEntry entry(DbRow row) {
-        return KnowledgeEntry.newBuilder()
+        KnowledgeEntry.Builder entry = KnowledgeEntry.newBuilder()
                 .setId(Sql.number(row, "id"))
                 .setScope(Sql.string(row, "scope"))
                 .setContent(Sql.string(row, "content"))
@@ -415,10 +435,15 @@ final class KnowledgeService implements BindableService {
                 .setUpdateTime(protoTime(row, "updated_at"))
                 .setCreatedBy(Sql.string(row, "created_by"))
                 .setUpdatedBy(Sql.string(row, "updated_by"))
-                .build();
+                .setExpired((Boolean) row.column("expired").get());
+        if (Sql.value(row, "valid_until") != null) {
+            entry.setValidUntil(protoTime(row, "valid_until"));
+        }
+        return entry.build();
     }
 
-    private static com.google.protobuf.Timestamp protoTime(DbRow row, String column) {
+    /** The time in {@code column} (not null) as protobuf's Timestamp. */
+    static com.google.protobuf.Timestamp protoTime(DbRow row, String column) {
         Instant instant = ((Timestamp) row.column(column).get()).toInstant();
         return com.google.protobuf.Timestamp.newBuilder()
                 .setSeconds(instant.getEpochSecond())
@@ -426,8 +451,13 @@ final class KnowledgeService implements BindableService {
                 .build();
     }
 
-    private static Timestamp timestamp(com.google.protobuf.Timestamp time) {
+    static Timestamp timestamp(com.google.protobuf.Timestamp time) {
         return Timestamp.from(Instant.ofEpochSecond(time.getSeconds(), time.getNanos()));
+    }
+
+    /** A valid_until checked by {@link Rules#validUntil} (after {@code now}, unless null), for SQL. */
+    private static Timestamp validUntil(String argument, com.google.protobuf.Timestamp time, Instant now) {
+        return Timestamp.from(Rules.validUntil(argument, time.getSeconds(), time.getNanos(), now));
     }
 
     /** Checks a list of ids: 1 to {@link Rules#IDS_MAX}, each positive; returns them without repeats. */

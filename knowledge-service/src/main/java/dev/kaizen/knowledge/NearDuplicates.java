@@ -7,7 +7,7 @@ import io.helidon.dbclient.DbExecute;
 
 /**
  * The entries that say nearly the same thing as a new one: in its scope and the ancestors the caller
- * may read, not suppressed, whose content shares at least {@code write.similarity_threshold} of its
+ * may read, neither suppressed nor expired, whose content shares at least {@code write.similarity_threshold} of its
  * words (the Jaccard index of the words search indexes: stemmed, without stop words), closest first,
  * at most {@code write.similar_limit} of them. One statement; the design is in migration V006.
  */
@@ -42,7 +42,7 @@ final class NearDuplicates {
                                                 ORDER BY coalesce(t.df, 0), n.word
                                                 LIMIT (SELECT cardinality(n.words) - ceil(s.threshold * cardinality(n.words))::integer + 1
                                                        FROM setting s, new n)) AS r)
-                  AND NOT k.suppressed
+                  AND NOT k.suppressed AND knowledge_expired(k.valid_until) IS NOT TRUE
                   AND k.scope_id IN (SELECT id FROM ancestor)
                   AND k.len_content BETWEEN (SELECT ceil(s.threshold * cardinality(n.words)) FROM setting s, new n)
                                         AND (SELECT floor(cardinality(n.words) / s.threshold) FROM setting s, new n)

@@ -136,19 +136,21 @@ final class SemanticRecall implements AutoCloseable {
     }
 
     /**
-     * For each query (in order), up to {@code count} entries of {@code scopeIds} nearest to it, each
-     * with its similarity: 0 at the model's floor, 1 for the same meaning. Empty while the index loads.
+     * For each query (in order), up to {@code count} entries of {@code scopeIds} nearest to it that
+     * have not expired, each with its similarity: 0 at the model's floor, 1 for the same meaning.
+     * Empty while the index loads.
      */
     List<List<VectorIndex.Neighbour>> neighbours(List<String> queries, long[] scopeIds, int count) {
         List<List<VectorIndex.Neighbour>> all = new ArrayList<>(queries.size());
         double floor = model.similarityFloor();
+        java.time.Instant now = java.time.Instant.now();
         for (String query : queries) {
             if (!ready() || scopeIds.length == 0) {
                 all.add(List.of());
                 continue;
             }
             List<VectorIndex.Neighbour> similar = new ArrayList<>();
-            for (VectorIndex.Neighbour near : index.nearest(queryVector(query), scopeIds, count)) {
+            for (VectorIndex.Neighbour near : index.nearest(queryVector(query), scopeIds, now, count)) {
                 if (near.cosine() > floor) {
                     similar.add(new VectorIndex.Neighbour(near.id(), (near.cosine() - floor) / (1 - floor)));
                 }

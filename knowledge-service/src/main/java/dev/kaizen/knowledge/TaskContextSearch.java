@@ -28,6 +28,8 @@ import io.helidon.dbclient.DbRow;
  *     match below 0.5; an entry keeps its best score over the queries; those under
  *     {@code search.relevance_threshold} are dropped, at most {@code search.max_results} kept, best
  *     first, and among equal relevance the nearer scope first.</li>
+ *     <li>Entries past their valid_until are left out, like suppressed ones: from every tier of
+ *     candidates, and from the entries found by meaning.</li>
  *     <li>Candidates come in tiers, each a GIN scan that stops at {@code search.candidate_limit}
  *     rows, the next tier read only while fewer than max_results entries were found: every word of
  *     a query in context or lead; every word anywhere; then partial matches, through the words that
@@ -179,7 +181,7 @@ final class TaskContextSearch {
                 SELECT f.id, k.scope_id, max(f.relevance) AS relevance,
                        coalesce(max(f.by_words), 0) AS by_words, coalesce(max(f.by_meaning), 0) AS by_meaning
                 FROM fused f JOIN knowledge k ON k.id = f.id, query q
-                WHERE NOT k.suppressed AND k.scope_id = ANY (q.scope_ids)
+                WHERE NOT k.suppressed AND knowledge_expired(k.valid_until) IS NOT TRUE AND k.scope_id = ANY (q.scope_ids)
                   AND (q.task_size IS NULL OR k.task_size IS NULL OR k.task_size >= q.task_size)
                 GROUP BY f.id, k.scope_id),
             -- found by words or by meaning at the threshold or above, best first
@@ -224,12 +226,14 @@ final class TaskContextSearch {
                 %1$s AS MATERIALIZED (
                     (SELECT k.id FROM query q, knowledge k
                      WHERE q.broad AND %4$s AND %2$s @@ ANY (q.%3$s) AND NOT k.suppressed
+                       AND knowledge_expired(k.valid_until) IS NOT TRUE
                        AND (k.scope_id = ANY (q.scope_ids)) IS TRUE
                        AND (q.task_size IS NULL OR k.task_size IS NULL OR k.task_size >= q.task_size)
                      LIMIT %5$s)
                     UNION ALL
                     (SELECT k.id FROM query q, knowledge k
                      WHERE NOT q.broad AND %4$s AND %2$s @@ ANY (q.%3$s) AND NOT k.suppressed
+                       AND knowledge_expired(k.valid_until) IS NOT TRUE
                        AND k.scope_id = ANY (q.scope_ids)
                        AND (q.task_size IS NULL OR k.task_size IS NULL OR k.task_size >= q.task_size)
                      LIMIT %5$s)),""".formatted(name, vector, queries, needed, limit);

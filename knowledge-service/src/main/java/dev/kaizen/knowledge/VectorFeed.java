@@ -5,6 +5,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -16,7 +17,7 @@ import io.helidon.dbclient.DbRow;
  * Keeps this replica's {@link VectorIndex} equal to PostgreSQL's vectors: a virtual thread loads
  * every vector of the model at start (in the background: search is by words alone until then),
  * then follows {@code knowledge_vector_change} every {@code interval}, re-reading each changed
- * entry (its vector and scope, or that it is gone).
+ * entry (its vector, scope and valid_until, or that it is gone).
  * <p>
  * No change is missed: each read takes the changes of every transaction from the horizon on (the
  * oldest transaction that was running at the last read, {@code pg_snapshot_xmin}), skipping those
@@ -111,13 +112,16 @@ final class VectorFeed implements AutoCloseable {
         try (Connection connection = database.connection()) {
             connection.setAutoCommit(false);
             try (PreparedStatement statement = connection.prepareStatement("""
-                    SELECT k.id, k.scope_id, e.vector FROM knowledge_embedding e JOIN knowledge k ON k.id = e.knowledge_id
+                    SELECT k.id, k.scope_id, k.valid_until, e.vector
+                    FROM knowledge_embedding e JOIN knowledge k ON k.id = e.knowledge_id
                     WHERE e.model = ?""")) {
                 statement.setFetchSize(FETCH);
                 statement.setString(1, model);
                 try (ResultSet rows = statement.executeQuery()) {
                     while (rows.next()) {
-                        index.put(rows.getLong(1), rows.getLong(2), rows.getBytes(3));
+                        Timestamp validUntil = rows.getTimestamp(3);
+                        index.put(rows.getLong(1), rows.getLong(2), validUntil == null ? null : validUntil.toInstant(),
+                                rows.getBytes(4));
                         loaded.incrementAndGet();
                     }
                 }
@@ -157,7 +161,7 @@ final class VectorFeed implements AutoCloseable {
         }
         if (!ids.isEmpty()) {
             List<DbRow> changed = database.inTransaction(tx -> Sql.rows(tx, """
-                    SELECT c.id, k.scope_id, e.vector
+                    SELECT c.id, k.scope_id, k.valid_until, e.vector
                     FROM unnest(?::bigint[]) AS c (id)
                     LEFT JOIN knowledge k ON k.id = c.id
                     LEFT JOIN knowledge_embedding e ON e.knowledge_id = c.id AND e.model = ?""",
@@ -168,7 +172,9 @@ final class VectorFeed implements AutoCloseable {
                 if (vector == null || Sql.value(row, "scope_id") == null) {
                     index.remove(id);
                 } else {
-                    index.put(id, Sql.number(row, "scope_id"), (byte[]) vector);
+                    Timestamp validUntil = (Timestamp) Sql.value(row, "valid_until");
+                    index.put(id, Sql.number(row, "scope_id"), validUntil == null ? null : validUntil.toInstant(),
+                            (byte[]) vector);
                 }
             }
             index.refresh();

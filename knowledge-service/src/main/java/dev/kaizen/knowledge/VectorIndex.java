@@ -8,6 +8,7 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -24,6 +25,8 @@ import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
 import org.apache.lucene.index.Term;
 import org.apache.lucene.index.VectorSimilarityFunction;
+import org.apache.lucene.search.BooleanClause;
+import org.apache.lucene.search.BooleanQuery;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.KnnByteVectorQuery;
 import org.apache.lucene.search.ScoreDoc;
@@ -33,9 +36,11 @@ import org.apache.lucene.store.MMapDirectory;
 
 /**
  * This replica's approximate-nearest-neighbour index of the entries' vectors: Lucene's HNSW graph
- * over vectors of one signed byte per dimension, each with its entry's id and scope, searched
- * within the scopes a caller may read (Lucene searches the graph with that filter, or every
- * vector of the filter exactly when it holds few). The files live in a folder of their own under
+ * over vectors of one signed byte per dimension, each with its entry's id, scope and valid_until,
+ * searched within the scopes a caller may read among the entries not expired (Lucene searches the
+ * graph with that filter, or every vector of the filter exactly when it holds few). The search's
+ * statement checks expiry again, at its own time: the filter here keeps expired entries from taking
+ * the places of the nearest ones. The files live in a folder of their own under
  * {@code parent} (memory-mapped, so the vectors stay out of the Java heap) that is deleted on close;
  * a folder left behind by a process that died is deleted by the next one. PostgreSQL holds the
  * vectors; this index is rebuilt from it and can always be thrown away.
@@ -44,6 +49,8 @@ final class VectorIndex implements AutoCloseable {
     private static final String KEY = "key";
     private static final String ID = "id";
     private static final String SCOPE = "scope";
+    /** valid_until in microseconds since the epoch (PostgreSQL's precision); {@link Long#MAX_VALUE}: never. */
+    private static final String VALID_UNTIL = "valid_until";
     private static final String VECTOR = "vector";
     private static final String FOLDER_PREFIX = "kaizen-vectors-";
     private static final String LOCK_FILE = "owner.lock";
@@ -88,12 +95,16 @@ final class VectorIndex implements AutoCloseable {
         }
     }
 
-    /** Adds the entry's vector, or replaces the one it had (its scope may have changed too). */
-    void put(long id, long scopeId, byte[] vector) {
+    /**
+     * Adds the entry's vector, or replaces the one it had (its scope or valid_until may have changed
+     * too); {@code validUntil} null: it does not expire.
+     */
+    void put(long id, long scopeId, Instant validUntil, byte[] vector) {
         Document document = new Document();
         document.add(new StringField(KEY, Long.toString(id), Field.Store.NO));
         document.add(new StoredField(ID, id));
         document.add(new LongField(SCOPE, scopeId, Field.Store.NO));
+        document.add(new LongField(VALID_UNTIL, micros(validUntil), Field.Store.NO));
         document.add(new KnnByteVectorField(VECTOR, vector, VectorSimilarityFunction.DOT_PRODUCT));
         try {
             writer.updateDocument(new Term(KEY, Long.toString(id)), document);
@@ -134,14 +145,21 @@ final class VectorIndex implements AutoCloseable {
         }
     }
 
-    /** The {@code count} entries of the given scopes whose vectors are nearest to {@code query}, nearest first. */
-    List<Neighbour> nearest(byte[] query, long[] scopeIds, int count) {
+    /**
+     * The {@code count} entries of the given scopes, not expired at {@code now}, whose vectors are
+     * nearest to {@code query}, nearest first.
+     */
+    List<Neighbour> nearest(byte[] query, long[] scopeIds, Instant now, int count) {
         try {
             IndexSearcher searcher = searchers.acquire();
             try {
+                BooleanQuery filter = new BooleanQuery.Builder()
+                        .add(LongField.newSetQuery(SCOPE, scopeIds), BooleanClause.Occur.FILTER)
+                        // expired: valid_until at or before now, as knowledge_expired() says in SQL
+                        .add(LongField.newRangeQuery(VALID_UNTIL, micros(now) + 1, Long.MAX_VALUE), BooleanClause.Occur.FILTER)
+                        .build();
                 // the graph is searched for more candidates than asked for, so that the nearest are not missed
-                TopDocs top = searcher.search(new KnnByteVectorQuery(VECTOR, query, count * SEARCH_BREADTH,
-                        LongField.newSetQuery(SCOPE, scopeIds)), count);
+                TopDocs top = searcher.search(new KnnByteVectorQuery(VECTOR, query, count * SEARCH_BREADTH, filter), count);
                 List<Neighbour> neighbours = new ArrayList<>(top.scoreDocs.length);
                 var stored = searcher.storedFields();
                 for (ScoreDoc hit : top.scoreDocs) {
@@ -166,6 +184,18 @@ final class VectorIndex implements AutoCloseable {
         double dot = (score - 0.5) * dimensionsTimes2To15();
         double scale = 127 / range;
         return dot / (scale * scale);
+    }
+
+    /** A time as the index keeps it: microseconds since the epoch; null (no valid_until) as never. */
+    private static long micros(Instant time) {
+        if (time == null) {
+            return Long.MAX_VALUE;
+        }
+        try {
+            return Math.addExact(Math.multiplyExact(time.getEpochSecond(), 1_000_000L), time.getNano() / 1_000);
+        } catch (ArithmeticException beyond) {
+            return time.isBefore(Instant.EPOCH) ? Long.MIN_VALUE : Long.MAX_VALUE - 1;
+        }
     }
 
     private static double dimensionsTimes2To15() {

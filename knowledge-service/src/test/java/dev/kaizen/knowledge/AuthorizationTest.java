@@ -27,6 +27,7 @@ import dev.kaizen.api.v1.KnowledgeEntry;
 import dev.kaizen.api.v1.KnowledgeServiceGrpc;
 import dev.kaizen.api.v1.ListAuditEventsRequest;
 import dev.kaizen.api.v1.ListNamespacesRequest;
+import dev.kaizen.api.v1.ListStaleKnowledgeRequest;
 import dev.kaizen.api.v1.Namespace;
 import dev.kaizen.api.v1.NamespaceServiceGrpc;
 import dev.kaizen.api.v1.ResolveKnowledgeConflictRequest;
@@ -274,6 +275,25 @@ class AuthorizationTest {
                 exportedScopes::toString);
         denied("kaizen:read:secret", () -> knowledge("acme-reader").exportKnowledge(ExportKnowledgeRequest.newBuilder()
                 .setNamespace("secret").build()).hasNext());
+    }
+
+    @Test
+    void listingStaleKnowledgeNeedsReadAndTellsNothingOfNamespacesTheCallerMayNotRead() {
+        scopes("root").createScope(CreateScopeRequest.newBuilder().setScope("acme:review").setDescription("Review").build());
+        java.time.Instant old = java.time.Instant.now().minus(java.time.Duration.ofDays(400));
+        long id = knowledge("acme-writer").importKnowledge(ImportKnowledgeRequest.newBuilder().addEntries(KnowledgeEntry
+                .newBuilder().setScope("acme:review").setContent("An old rule").setContext("old rule")
+                .setUpdateTime(com.google.protobuf.Timestamp.newBuilder().setSeconds(old.getEpochSecond()))).build()).getIds(0);
+        assertEquals(List.of(id), knowledge("acme-reader").listStaleKnowledge(ListStaleKnowledgeRequest.newBuilder()
+                .setScope("acme:review").build()).getEntriesList().stream().map(entry -> entry.getId()).toList(),
+                "read is enough");
+        denied("kaizen:read:acme", () -> knowledge("outsider").listStaleKnowledge(ListStaleKnowledgeRequest.newBuilder()
+                .setScope("acme:review").build()));
+        String existing = denied("kaizen:read:secret", () -> knowledge("acme-reader").listStaleKnowledge(
+                ListStaleKnowledgeRequest.newBuilder().setScope("secret:vault").build()));
+        String absent = denied("kaizen:read:secret", () -> knowledge("acme-reader").listStaleKnowledge(
+                ListStaleKnowledgeRequest.newBuilder().setScope("secret:no-such-scope").build()));
+        assertEquals(existing, absent, "a scope there and one that is not look the same");
     }
 
     @Test

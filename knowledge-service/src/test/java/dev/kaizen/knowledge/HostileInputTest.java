@@ -26,6 +26,7 @@ import dev.kaizen.api.v1.ImportKnowledgeRequest;
 import dev.kaizen.api.v1.KnowledgeEntry;
 import dev.kaizen.api.v1.KnowledgeServiceProto;
 import dev.kaizen.api.v1.ListNamespacesRequest;
+import dev.kaizen.api.v1.ListStaleKnowledgeRequest;
 import dev.kaizen.api.v1.NamespaceServiceGrpc;
 import dev.kaizen.api.v1.NamespaceServiceProto;
 import dev.kaizen.api.v1.ResetConfigRequest;
@@ -90,6 +91,8 @@ class HostileInputTest extends ServiceTest {
                 Map.entry("GetTaskContext", GetTaskContextRequest.newBuilder().setScope(ns + ":team")
                         .addQueries("hostile input").build()),
                 Map.entry("ExportKnowledge", ExportKnowledgeRequest.newBuilder().setNamespace(ns).build()),
+                Map.entry("ListStaleKnowledge", ListStaleKnowledgeRequest.newBuilder().setScope(ns + ":team").setDays(30)
+                        .setPageSize(10).build()),
                 Map.entry("ImportKnowledge", ImportKnowledgeRequest.newBuilder().addEntries(KnowledgeEntry.newBuilder()
                         .setScope(ns + ":team").setContent("Imported").setContext("imported")).build()),
                 Map.entry("UpdateConfig", UpdateConfigRequest.newBuilder().setKey("search.max_results").setValue("50")

@@ -1,9 +1,11 @@
 package dev.kaizen.knowledge;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
+import com.google.protobuf.Timestamp;
 import dev.kaizen.stack.Await;
 import dev.kaizen.api.v1.DeleteKnowledgeRequest;
 import dev.kaizen.api.v1.GetTaskContextResponse;
@@ -25,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Search by meaning, with the default model: entries whose words differ from the question are found
  * once embedded (in the background, after the write), say so in {@code match}, respect the scope,
- * suppression and task-size rules like every result, follow updates, moves and deletions, and
+ * suppression, task-size and expiry rules like every result, follow updates, moves and deletions, and
  * disappear when search.semantic_weight is 0, when search is by words exactly as without it.
  */
 class SemanticSearchTest extends ServiceTest {
@@ -69,6 +71,13 @@ class SemanticSearchTest extends ServiceTest {
         assertFalse(ids(search(ns + ":mine", QUESTION)).contains(sibling), "a sibling scope is not an ancestor");
         assertFalse(ids(search(ns + ":mine", TaskSize.TASK_SIZE_XL, QUESTION)).contains(small),
                 "an entry for smaller tasks is left out of a larger task's search");
+        service.knowledge().updateKnowledge(UpdateKnowledgeRequest.newBuilder().setId(mine)
+                .setValidUntil(Timestamp.newBuilder().setSeconds(Instant.now().getEpochSecond() + 2)).build());
+        Await.until("an entry past its valid_until is not found by meaning", EMBEDDED_WITHIN,
+                () -> !ids(search(ns + ":mine", QUESTION)).contains(mine));
+        service.knowledge().updateKnowledge(UpdateKnowledgeRequest.newBuilder().setId(mine).setClearValidUntil(true).build());
+        Await.until("it is found again once it no longer expires", EMBEDDED_WITHIN,
+                () -> ids(search(ns + ":mine", QUESTION)).contains(mine));
         long winner = write(ns + ":mine", "Undo a bad deployment by rolling back to the last good release.", "deploy");
         service.knowledge().resolveKnowledgeConflict(ResolveKnowledgeConflictRequest.newBuilder()
                 .setActiveId(winner).addSuppressedIds(mine).build());

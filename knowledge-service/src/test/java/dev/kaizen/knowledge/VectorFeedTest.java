@@ -7,10 +7,13 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import com.google.protobuf.Timestamp;
 import dev.kaizen.stack.Await;
 import dev.kaizen.api.v1.DeleteKnowledgeRequest;
 import dev.kaizen.api.v1.UpdateKnowledgeRequest;
@@ -25,7 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The vector index follows PostgreSQL without missing a change: a vector stored by a transaction
- * that commits after a later one is still taken in; moves and deletions reach it; an index built
+ * that commits after a later one is still taken in; moves, deletions and valid_until reach it; an index built
  * from scratch holds what was stored before it started. Vectors are written here directly, as the
  * embedding workers write them (no model needed).
  */
@@ -80,14 +83,29 @@ class VectorFeedTest extends ServiceTest {
             Await.until("the vector committed late is not missed", WITHIN, () -> index.size() == 2);
 
             long[] home = {scopeId(ns + ":default")};
-            assertEquals(List.of(early, late), index.nearest(vector(1), home, 10).stream().map(VectorIndex.Neighbour::id).toList());
-            assertEquals(1.0, index.nearest(vector(1), home, 1).getFirst().cosine(), 0.02, "the cosine of a vector with itself");
+            assertEquals(List.of(early, late), index.nearest(vector(1), home, Instant.now(), 10).stream()
+                    .map(VectorIndex.Neighbour::id).toList());
+            assertEquals(1.0, index.nearest(vector(1), home, Instant.now(), 1).getFirst().cosine(), 0.02,
+                    "the cosine of a vector with itself");
 
             service.knowledge().updateKnowledge(UpdateKnowledgeRequest.newBuilder().setId(early).setScope(ns + ":other").build());
             long[] other = {scopeId(ns + ":other")};
-            Await.until("a moved entry is found in its new scope", WITHIN, () -> index.nearest(vector(1), other, 10).stream()
-                    .anyMatch(near -> near.id() == early));
-            assertTrue(index.nearest(vector(1), home, 10).stream().noneMatch(near -> near.id() == early));
+            Await.until("a moved entry is found in its new scope", WITHIN, () -> index.nearest(vector(1), other,
+                    Instant.now(), 10).stream().anyMatch(near -> near.id() == early));
+            assertTrue(index.nearest(vector(1), home, Instant.now(), 10).stream().noneMatch(near -> near.id() == early));
+
+            // a valid_until reaches the index, which then leaves the entry out from that time on
+            Instant until = Instant.now().plus(Duration.ofDays(30)).truncatedTo(ChronoUnit.SECONDS);
+            service.knowledge().updateKnowledge(UpdateKnowledgeRequest.newBuilder().setId(early)
+                    .setValidUntil(Timestamp.newBuilder().setSeconds(until.getEpochSecond())).build());
+            Await.until("an entry is left out once its valid_until has passed", WITHIN, () -> index.nearest(vector(1), other,
+                    until, 10).stream().noneMatch(near -> near.id() == early));
+            assertTrue(index.nearest(vector(1), other, until.minusNanos(1_000), 10).stream().anyMatch(near -> near.id() == early),
+                    "and is found until then");
+            service.knowledge().updateKnowledge(UpdateKnowledgeRequest.newBuilder().setId(early).setClearValidUntil(true)
+                    .build());
+            Await.until("an entry whose valid_until is removed is found again", WITHIN, () -> index.nearest(vector(1), other,
+                    until, 10).stream().anyMatch(near -> near.id() == early));
 
             service.knowledge().deleteKnowledge(DeleteKnowledgeRequest.newBuilder().setId(late).build());
             Await.until("a deleted entry leaves the index", WITHIN, () -> index.size() == 1);

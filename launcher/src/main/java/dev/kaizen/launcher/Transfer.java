@@ -52,7 +52,7 @@ import io.modelcontextprotocol.json.McpJsonMapper;
  * gRPC API (ListNamespaces, server-streaming ExportKnowledge, batched ImportKnowledge). One object
  * per line, structure first: {@code {"kind":"namespace",...}}, then {@code {"kind":"scope",...}}
  * (with its parents), then {@code {"kind":"knowledge",...}} (scope, content, context, task_size,
- * suppressed, create_time, update_time, created_by, updated_by; with {@code --with-history} also "versions", oldest
+ * suppressed, create_time, update_time, created_by, updated_by, valid_until; with {@code --with-history} also "versions", oldest
  * first), and with {@code --with-history} a {@code {"kind":"history","versions":[...]}} line per deleted entry. An
  * import creates the namespaces and scopes that do not exist yet and stores the entries in atomic batches (at most 500
  * entries and 2 MiB each); entries already there (same scope, content and context) are not stored again; a line the
@@ -135,7 +135,9 @@ final class Transfer implements AutoCloseable {
                     "create_time", time(entry.getCreateTime()),
                     "update_time", time(entry.getUpdateTime()),
                     "created_by", entry.getCreatedBy(),
-                    "updated_by", entry.getUpdatedBy());
+                    "updated_by", entry.getUpdatedBy(),
+                    "valid_until", entry.hasValidUntil() ? Instant.ofEpochSecond(entry.getValidUntil().getSeconds(),
+                            entry.getValidUntil().getNanos()).toString() : null);
             if (withHistory) {
                 line.put("versions", versions);
             }
@@ -151,7 +153,8 @@ final class Transfer implements AutoCloseable {
     private static Map<String, Object> version(KnowledgeVersion version) {
         return map("action", version.getAction(), "principal", version.getPrincipal(), "time", time(version.getTime()),
                 "scope", version.getScope(), "content", version.getContent(), "context", version.getContext(),
-                "task_size", taskSize(version.getTaskSize()), "suppressed", version.getSuppressed());
+                "task_size", taskSize(version.getTaskSize()), "suppressed", version.getSuppressed(),
+                "valid_until", version.hasValidUntil() ? time(version.getValidUntil()) : null);
     }
 
     private static String taskSize(TaskSize size) {
@@ -397,6 +400,9 @@ final class Transfer implements AutoCloseable {
                         .setPrincipal(version.string("principal")).setScope(state.getScope())
                         .setContent(state.getContent()).setContext(state.getContext()).setTaskSize(state.getTaskSize())
                         .setSuppressed(state.getSuppressed());
+                if (state.hasValidUntil()) {
+                    builder.setValidUntil(state.getValidUntil());
+                }
                 builder.setTime(version.timestamp("time"));
                 versions.add(builder.build());
             }
@@ -447,6 +453,12 @@ final class Transfer implements AutoCloseable {
             }
             if (object.get("updated_by") instanceof String by) {
                 entry.setUpdatedBy(by);
+            }
+            // as it was exported, past or not: an import restores knowledge as it was
+            if (object.get("valid_until") != null) {
+                Instant until = Rules.time("\"valid_until\"", string("valid_until"));
+                entry.setValidUntil(com.google.protobuf.Timestamp.newBuilder().setSeconds(until.getEpochSecond())
+                        .setNanos(until.getNano()));
             }
             if (object.get("create_time") != null) {
                 entry.setCreateTime(timestamp("create_time"));

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
 
+import com.google.protobuf.Timestamp;
 import dev.kaizen.api.RuleViolation;
 import dev.kaizen.api.Rules;
 import dev.kaizen.api.v1.TaskSize;
@@ -161,6 +162,16 @@ final class Arguments {
             return Optional.of(TaskSize.valueOf("TASK_SIZE_" + text));
         }
         throw new ToolRefusal(name + " " + describe(value) + " is not a task size: use " + Rules.TASK_SIZE_RULE + ".");
+    }
+
+    /** A time written as {@link Rules#TIME_RULE}, or empty when not given (or JSON null, where the schema allows it). */
+    Optional<Timestamp> time(String name) {
+        try {
+            return optionalString(name).map(text -> Rules.time(name, text))
+                    .map(time -> Timestamp.newBuilder().setSeconds(time.getEpochSecond()).setNanos(time.getNano()).build());
+        } catch (RuleViolation violation) {
+            throw new ToolRefusal(violation.getMessage());
+        }
     }
 
     /** Ids are decimal strings (as this server writes them) or JSON integers; {@link Rules#id} is their rule. */

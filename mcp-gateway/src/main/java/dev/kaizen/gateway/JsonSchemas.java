@@ -106,6 +106,15 @@ final class JsonSchemas {
         return Map.of("type", List.of("string", "null"), "description", description);
     }
 
+    /**
+     * A time written as {@link Rules#TIME_RULE}: JSON Schema's date-time with the pattern Kaizen reads;
+     * null allowed where {@code nullable}.
+     */
+    static Map<String, Object> dateTime(String description, boolean nullable) {
+        return Map.of("type", nullable ? List.of("string", "null") : "string", "description", description,
+                "format", "date-time", "pattern", "^" + Rules.TIME_PATTERN.pattern() + "$");
+    }
+
     static Map<String, Object> array(String description, Map<String, Object> item) {
         return Map.of("type", "array", "description", description, "items", item);
     }

@@ -61,9 +61,13 @@ final class KaizenPrompts {
                     task_size: set it (%s) only if the entry matters just from that task size up; leave it
                     out when it applies to every task.
 
+                    valid_until: set it (%s) when the fact holds only until a known time - a release,
+                    a deadline, the end of a migration. After it, searches leave the entry out, and list_stale
+                    lists it for review; leave it out for lasting knowledge.
+
                     scope: the narrowest scope whose tasks need it; knowledge in a parent scope reaches all
                     its children, and global:default reaches everyone.
-                    """.formatted(Rules.CONTENT_MAX, Rules.CONTEXT_RULE, Rules.TASK_SIZE_RULE)
+                    """.formatted(Rules.CONTENT_MAX, Rules.CONTEXT_RULE, Rules.TASK_SIZE_RULE, Rules.TIME_RULE)
                     + draft("Entry to rewrite", arguments.get("draft")));
         }
         if (OPTIMIZE_SEARCH_QUERIES.name().equals(request.name())) {

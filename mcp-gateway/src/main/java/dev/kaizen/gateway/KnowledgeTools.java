@@ -10,12 +10,16 @@ import dev.kaizen.api.v1.GetKnowledgeHistoryResponse;
 import dev.kaizen.api.v1.GetKnowledgeRequest;
 import dev.kaizen.api.v1.IfSimilar;
 import dev.kaizen.api.v1.KnowledgeEntry;
-import dev.kaizen.api.v1.ResolveKnowledgeConflictRequest;
 import dev.kaizen.api.v1.KnowledgeVersion;
+import dev.kaizen.api.v1.ListStaleKnowledgeRequest;
+import dev.kaizen.api.v1.ListStaleKnowledgeResponse;
 import dev.kaizen.api.v1.PurgeKnowledgeRequest;
+import dev.kaizen.api.v1.ResolveKnowledgeConflictRequest;
 import dev.kaizen.api.v1.ResolveKnowledgeConflictResponse;
 import dev.kaizen.api.v1.RestoreKnowledgeRequest;
 import dev.kaizen.api.v1.RestoreKnowledgeResponse;
+import dev.kaizen.api.v1.StaleKnowledgeEntry;
+import dev.kaizen.api.v1.StaleReason;
 import dev.kaizen.api.v1.TaskSize;
 import dev.kaizen.api.v1.UpdateKnowledgeRequest;
 import dev.kaizen.api.v1.UpdateKnowledgeResponse;
@@ -35,6 +39,7 @@ import static dev.kaizen.gateway.JsonSchemas.oneOf;
 import static dev.kaizen.gateway.JsonSchemas.optional;
 import static dev.kaizen.gateway.JsonSchemas.required;
 import static dev.kaizen.gateway.JsonSchemas.string;
+import static dev.kaizen.gateway.JsonSchemas.dateTime;
 import static dev.kaizen.gateway.KaizenTool.Effect.DESTROYS;
 import static dev.kaizen.gateway.KaizenTool.Effect.READS;
 import static dev.kaizen.gateway.KaizenTool.Effect.WRITES;
@@ -46,8 +51,8 @@ import static dev.kaizen.gateway.ToolSchemas.map;
 import static dev.kaizen.gateway.ToolSchemas.time;
 
 /**
- * The knowledge tools: write, update, delete and read entries, resolve conflicts among them, and
- * read and restore their history.
+ * The knowledge tools: write, update, delete and read entries, resolve conflicts among them, read
+ * and restore their history, and list those due for review.
  */
 final class KnowledgeTools {
     private static final List<String> IF_SIMILAR = List.of("write", "skip");
@@ -56,6 +61,11 @@ final class KnowledgeTools {
     private static final String CONTEXT = "Keywords that search weighs most: " + Rules.CONTEXT_RULE + ".";
     private static final String TASK_SIZE = "Smallest task size the entry is for, " + Rules.TASK_SIZE_RULE
             + "; leave out for entries that apply to every task size.";
+    private static final String VALID_UNTIL = "When the entry stops being true (the end of a release, a deadline, a "
+            + "migration's last day): " + Rules.VALID_UNTIL_RULE + ". After it, get_task_context leaves the entry out; "
+            + "get_knowledge still shows it (expired: true) and list_stale lists it for review.";
+    private static final Map<String, Object> VALID_UNTIL_RESULT = nullableString("When it stops being true, RFC 3339; "
+            + "null: it does not expire.");
     private static final Map<String, Object> WRITTEN = object(
             required("id", ID_RESULT), required("scope", string("Canonical name of the entry's scope.")));
     private static final Map<String, Object> ENTRY = object(
@@ -69,7 +79,9 @@ final class KnowledgeTools {
             required("create_time", string("When it was written, RFC 3339.")),
             required("update_time", string("When it last changed, RFC 3339.")),
             required("created_by", string("Who wrote it (empty for entries older than attribution).")),
-            required("updated_by", string("Who last changed it.")));
+            required("updated_by", string("Who last changed it.")),
+            required("valid_until", VALID_UNTIL_RESULT),
+            required("expired", bool("Whether valid_until has passed: searches leave the entry out.")));
     private static final Map<String, Object> VERSION = object(
             required("version", integer("Its number, from 1 for the entry's first.")),
             required("action", string("What made it: write, update, resolve_conflict, import, restore, delete, "
@@ -81,7 +93,18 @@ final class KnowledgeTools {
             required("content", string("The content then.")),
             required("context", string("The context then.")),
             required("task_size", nullableString("The task size then, " + Rules.TASK_SIZE_RULE + "; null for every size.")),
-            required("suppressed", bool("Whether a conflict resolution hid it then.")));
+            required("suppressed", bool("Whether a conflict resolution hid it then.")),
+            required("valid_until", nullableString("Its valid_until then, RFC 3339; null: it did not expire.")));
+    private static final Map<String, Object> STALE_ENTRY = object(
+            required("id", ID_RESULT),
+            required("scope", string("Canonical name of the entry's scope.")),
+            required("excerpt", string("The beginning of its content; get_knowledge reads it whole.")),
+            required("context", string("Its keywords.")),
+            required("update_time", string("When it last changed, RFC 3339.")),
+            required("updated_by", string("Who last changed it.")),
+            required("valid_until", VALID_UNTIL_RESULT),
+            required("reason", oneOf("Why it is listed: 'expired' (past its valid_until: searches leave it out) or "
+                    + "'not_updated' (not changed for the days asked).", List.of("expired", "not_updated"))));
 
     private KnowledgeTools() {
     }
@@ -102,7 +125,9 @@ final class KnowledgeTools {
                                 optional("if_similar", oneOf("What to do when entries of the scope or its ancestors say "
                                         + "nearly the same thing: 'write' (default) writes and lists them in similar; "
                                         + "'skip' does not write and answers with the closest one (written false).",
-                                        IF_SIMILAR))))
+                                        IF_SIMILAR)),
+                                optional("valid_until", dateTime(VALID_UNTIL + " Leave out for knowledge that does not "
+                                        + "expire.", false))))
                         .output(object(required("id", string("Id of the new entry; with if_similar 'skip' and a "
                                         + "near-duplicate found, of the closest near-duplicate. A decimal string.")),
                                 required("scope", string("Canonical name of that entry's scope.")),
@@ -119,6 +144,7 @@ final class KnowledgeTools {
                                     .setContext(args.string("context"))
                                     .setIfSimilar(ifSimilar(args.optionalString("if_similar").orElse("write")));
                             args.taskSize("task_size").ifPresent(request::setTaskSize);
+                            args.time("valid_until").ifPresent(request::setValidUntil);
                             WriteKnowledgeResponse written = api.knowledge().writeKnowledge(request.build());
                             return map("id", String.valueOf(written.getId()), "scope", written.getScope(),
                                     "written", written.getWritten(), "similar", written.getSimilarList().stream()
@@ -128,14 +154,19 @@ final class KnowledgeTools {
                                             .toList());
                         }),
                 define("update_knowledge", "Update a knowledge entry", WRITES)
-                        .description("Change an entry's content, context, scope and/or task size (give at least one).")
+                        .description("Change an entry's content, context, scope, task size and/or valid_until (give at "
+                                + "least one). Any change takes the entry off list_stale; to confirm an entry that is "
+                                + "still right, give it a new valid_until or its context again.")
                         .input(object(required("id", id(ID)),
                                 optional("content", string("New content: " + Rules.CONTENT_RULE + ".", 1, Rules.CONTENT_MAX)),
                                 optional("context", string("New context: " + Rules.CONTEXT_RULE + ".")),
                                 optional("scope", string("Scope to move the entry to: " + Rules.SCOPE_RULE + ".",
                                         Rules.SCOPE_PATTERN)),
                                 optional("task_size", nullableOneOf("New task size, " + Rules.TASK_SIZE_RULE
-                                        + "; null removes the task size.", Rules.TASK_SIZES))))
+                                        + "; null removes the task size.", Rules.TASK_SIZES)),
+                                optional("valid_until", dateTime("New valid_until. " + VALID_UNTIL + " null removes it: the "
+                                        + "entry no longer expires. To retire an entry now, delete it (its history keeps it).",
+                                        true))))
                         .output(WRITTEN)
                         .answers((args, api) -> {
                             UpdateKnowledgeRequest.Builder request = UpdateKnowledgeRequest.newBuilder().setId(args.id("id"));
@@ -143,6 +174,10 @@ final class KnowledgeTools {
                             args.optionalString("context").ifPresent(request::setContext);
                             args.optionalString("scope").ifPresent(request::setScope);
                             args.taskSize("task_size").ifPresent(request::setTaskSize);
+                            if (args.has("valid_until")) {
+                                args.time("valid_until").ifPresentOrElse(request::setValidUntil,
+                                        () -> request.setClearValidUntil(true));
+                            }
                             UpdateKnowledgeResponse updated = api.knowledge().updateKnowledge(request.build());
                             return map("id", String.valueOf(updated.getId()), "scope", updated.getScope());
                         }),
@@ -153,7 +188,8 @@ final class KnowledgeTools {
                         .answers((args, api) -> map("id", String.valueOf(api.knowledge().deleteKnowledge(
                                 DeleteKnowledgeRequest.newBuilder().setId(args.id("id")).build()).getId()))),
                 define("get_knowledge", "Get knowledge entries by id", READS)
-                        .description("Read whole knowledge entries by id, in the order asked.")
+                        .description("Read whole knowledge entries by id, in the order asked; an entry past its "
+                                + "valid_until is shown with expired: true (searches leave it out).")
                         .input(object(required("ids", ids("1-" + Rules.IDS_MAX + " knowledge ids, each " + Rules.ID_RULE
                                 + ".", Rules.IDS_MAX))))
                         .output(object(required("entries", array("The entries, in the order asked.", ENTRY))))
@@ -249,7 +285,53 @@ final class KnowledgeTools {
                                         .newBuilder().addAllIds(args.ids("ids")).build()).getPurgedList().stream()
                                 .map(purged -> map("id", String.valueOf(purged.getId()), "entry_removed",
                                         purged.getEntryRemoved(), "versions_removed", purged.getVersionsRemoved()))
-                                .toList())));
+                                .toList())),
+                define("list_stale", "List knowledge due for review", READS)
+                        .description("The entries of one scope (not the scopes it inherits from) that may no longer hold: "
+                                + "not updated for days (default " + Rules.STALE_DAYS_DEFAULT + "), or past their "
+                                + "valid_until (searches leave those out), oldest update first, with why each is listed. "
+                                + "Review each: update_knowledge to correct or confirm it (any update takes it off the "
+                                + "list), delete_knowledge to retire it; get_knowledge reads one whole.")
+                        .input(object(required("scope", string("The scope to review: " + Rules.SCOPE_RULE + ".",
+                                        Rules.SCOPE_PATTERN)),
+                                optional("days", integer("List entries not updated for this many days: "
+                                        + Rules.STALE_DAYS_RULE + ". Expired entries are listed whatever their age.", 1,
+                                        Rules.STALE_DAYS_MAX)),
+                                optional("limit", integer("Most entries to answer (default " + Rules.STALE_PAGE_DEFAULT
+                                        + ").", 1, Rules.STALE_PAGE_MAX)),
+                                optional("after", string("Only entries after this position in the list: the next_after "
+                                        + "of an earlier answer."))))
+                        .output(object(
+                                required("entries", array("The entries, oldest update first.", STALE_ENTRY)),
+                                optional("next_after", string("The after that reads on to more entries."))))
+                        .answers((args, api) -> {
+                            ListStaleKnowledgeRequest.Builder request = ListStaleKnowledgeRequest.newBuilder()
+                                    .setScope(args.string("scope"))
+                                    .setDays(args.integer("days", Rules.STALE_DAYS_DEFAULT,
+                                            value -> Rules.staleDays("days", value)))
+                                    .setPageSize(args.integer("limit", Rules.STALE_PAGE_DEFAULT,
+                                            value -> Rules.stalePageSize("limit", value)));
+                            args.optionalString("after").ifPresent(request::setAfter);
+                            ListStaleKnowledgeResponse stale = api.knowledge().listStaleKnowledge(request.build());
+                            Map<String, Object> result = map("entries",
+                                    stale.getEntriesList().stream().map(KnowledgeTools::staleEntry).toList());
+                            if (!stale.getNextPageAfter().isEmpty()) {
+                                result.put("next_after", stale.getNextPageAfter());
+                            }
+                            return result;
+                        }));
+    }
+
+    /** An entry due for review, as list_stale shows it. */
+    private static Map<String, Object> staleEntry(StaleKnowledgeEntry entry) {
+        return map("id", String.valueOf(entry.getId()),
+                "scope", entry.getScope(),
+                "excerpt", entry.getExcerpt(),
+                "context", entry.getContext(),
+                "update_time", time(entry.getUpdateTime()),
+                "updated_by", entry.getUpdatedBy(),
+                "valid_until", entry.hasValidUntil() ? time(entry.getValidUntil()) : null,
+                "reason", entry.getReason() == StaleReason.STALE_REASON_EXPIRED ? "expired" : "not_updated");
     }
 
     /** A version of an entry, as get_knowledge_history shows it. */
@@ -263,7 +345,8 @@ final class KnowledgeTools {
                 "context", version.getContext(),
                 "task_size", version.getTaskSize() == TaskSize.TASK_SIZE_UNSPECIFIED ? null
                         : version.getTaskSize().name().substring("TASK_SIZE_".length()),
-                "suppressed", version.getSuppressed());
+                "suppressed", version.getSuppressed(),
+                "valid_until", version.hasValidUntil() ? time(version.getValidUntil()) : null);
     }
 
     /** An entry, whole, as get_knowledge and its resource show it. */
@@ -278,7 +361,9 @@ final class KnowledgeTools {
                 "create_time", time(entry.getCreateTime()),
                 "update_time", time(entry.getUpdateTime()),
                 "created_by", entry.getCreatedBy(),
-                "updated_by", entry.getUpdatedBy());
+                "updated_by", entry.getUpdatedBy(),
+                "valid_until", entry.hasValidUntil() ? time(entry.getValidUntil()) : null,
+                "expired", entry.getExpired());
     }
 
     private static IfSimilar ifSimilar(String value) {

@@ -46,12 +46,12 @@ final class SearchTools {
                 define("get_task_context", "Get the knowledge for a task", READS)
                         .description("Before a task, find the knowledge relevant to it: several focused queries at once, "
                                 + "each a question or sentence in your own words or a few keywords, over the scope and "
-                                + "everything it inherits. The answer is one list, best first, each entry with its id, "
-                                + "scope, relevance (0-1; 0.5 or more means it holds every word of a query) and content, "
-                                + "within max_tokens: the best entries come whole while they fit, the rest as a short "
-                                + "excerpt with the uri that reads it whole (resources/read); 'more' and 'next_offset' say "
-                                + "how many matched beyond the answer and how to read on. Use the optimize_search_queries "
-                                + "prompt to split a task into queries.")
+                                + "everything it inherits (entries past their valid_until are left out). The answer is "
+                                + "one list, best first, each entry with its id, scope, relevance (0-1; 0.5 or more means "
+                                + "it holds every word of a query) and content, within max_tokens: the best entries come "
+                                + "whole while they fit, the rest as a short excerpt with the uri that reads it whole "
+                                + "(resources/read); 'more' and 'next_offset' say how many matched beyond the answer and "
+                                + "how to read on. Use the optimize_search_queries prompt to split a task into queries.")
                         .input(object(required("queries", strings("Queries: " + Rules.QUERIES_RULE + ". Ask about one "
                                         + "aspect of the task per query. Entries holding every word of a query rank first; "
                                         + "entries holding some of them follow when few hold all; rare words count more "

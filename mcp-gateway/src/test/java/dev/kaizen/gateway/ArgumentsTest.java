@@ -19,7 +19,7 @@ class ArgumentsTest {
     private static final Map<String, Object> SCHEMAS = Map.of("name", JsonSchemas.string("Name"),
             "ids", JsonSchemas.ids("Ids", 100), "id", JsonSchemas.id("Id"),
             "task_size", JsonSchemas.nullableOneOf("Size", List.of("S", "XL")), "parents", JsonSchemas.strings("Parents", 0, 100,
-                    JsonSchemas.string("Parent")));
+                    JsonSchemas.string("Parent")), "valid_until", JsonSchemas.dateTime("Until", true));
 
     private static Arguments arguments(Map<String, Object> values) {
         return new Arguments("tool", values, SCHEMAS);
@@ -31,7 +31,7 @@ class ArgumentsTest {
 
     @Test
     void unknownArgumentsAreNamedWithTheOnesTheToolTakes() {
-        assertEquals("Unknown argument 'colour': tool takes id, ids, name, parents, task_size.",
+        assertEquals("Unknown argument 'colour': tool takes id, ids, name, parents, task_size, valid_until.",
                 refused(() -> arguments(Map.of("colour", "red"))));
         arguments(null);
     }
@@ -76,5 +76,20 @@ class ArgumentsTest {
             assertTrue(refused(() -> arguments(Map.of("task_size", bad)).taskSize("task_size")).contains("is not a task size"),
                     bad);
         }
+    }
+
+    @Test
+    void timesAreRfc3339WithAnOffsetAndNullWhereTheSchemaAllowsIt() {
+        assertEquals(com.google.protobuf.Timestamp.newBuilder().setSeconds(1_806_451_200L).setNanos(500_000_000).build(),
+                arguments(Map.of("valid_until", "2027-03-31T02:00:00.5+02:00")).time("valid_until").orElseThrow());
+        Map<String, Object> cleared = new HashMap<>();
+        cleared.put("valid_until", null);
+        assertTrue(arguments(cleared).time("valid_until").isEmpty());
+        assertTrue(arguments(Map.of()).time("valid_until").isEmpty());
+        assertEquals("valid_until '31/03/2027' is not a time: give an RFC 3339 time with its offset, e.g. "
+                + "2027-03-31T00:00:00Z or 2027-03-31T09:00:00+02:00.",
+                refused(() -> arguments(Map.of("valid_until", "31/03/2027")).time("valid_until")));
+        assertEquals("valid_until must be a string, not 1806364800.",
+                refused(() -> arguments(Map.of("valid_until", 1_806_364_800L)).time("valid_until")));
     }
 }

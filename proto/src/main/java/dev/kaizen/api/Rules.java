@@ -1,7 +1,12 @@
 package dev.kaizen.api;
 
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.regex.Pattern;
 
 /**
@@ -118,6 +123,31 @@ public final class Rules {
     public static final long TIMESTAMP_SECONDS_MAX = 253_402_300_799L;
     public static final String TIMESTAMP_RULE = "a time from 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z with "
             + "nanos 0-999999999";
+
+    /**
+     * A time given as text (valid_until over MCP and in export files): RFC 3339's date-time, that is
+     * with seconds and with its offset ('Z' or +hh:mm), fractions of a second to the nanosecond.
+     */
+    public static final Pattern TIME_PATTERN = Pattern.compile("[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}"
+            + "(\\.[0-9]{1,9})?([Zz]|[+-][0-9]{2}:[0-9]{2})");
+    public static final String TIME_RULE = "an RFC 3339 time with its offset, e.g. 2027-03-31T00:00:00Z or "
+            + "2027-03-31T09:00:00+02:00";
+
+    /**
+     * valid_until, when an entry stops being true: past it, searches leave the entry out. Written or
+     * changed, it must be in the future (else the entry would vanish from every search at once), and
+     * at most the last second protobuf's Timestamp holds.
+     */
+    public static final String VALID_UNTIL_RULE = TIME_RULE + ", in the future";
+
+    /** list_stale: entries not updated for this many days (or past their valid_until). */
+    public static final int STALE_DAYS_DEFAULT = 90;
+    public static final int STALE_DAYS_MAX = 3650;
+    public static final String STALE_DAYS_RULE = "a whole number of days from 1 to " + STALE_DAYS_MAX + " (default "
+            + STALE_DAYS_DEFAULT + ")";
+    /** Entries per answer of list_stale. */
+    public static final int STALE_PAGE_DEFAULT = 20;
+    public static final int STALE_PAGE_MAX = 100;
 
     private static final Pattern INVISIBLE = Pattern.compile("[\\p{IsWhite_Space}\\p{Cf}]*");
 
@@ -259,6 +289,81 @@ public final class Rules {
             throw new RuleViolation(argument, "(seconds " + seconds + ", nanos " + nanos + ") is out of range: give "
                     + TIMESTAMP_RULE + ", or leave it out for the time of the import.");
         }
+    }
+
+    /** Reads a time written as {@link #TIME_RULE}. */
+    public static Instant time(String argument, String value) {
+        String text = text(argument, present(argument, value));
+        if (TIME_PATTERN.matcher(text).matches()) {
+            try {
+                return OffsetDateTime.parse(text.toUpperCase(Locale.ROOT), DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant();
+            } catch (DateTimeParseException e) {
+                // a month 13, a February 30th, an offset past 18 hours: the same answer as any other non-time
+            }
+        }
+        throw new RuleViolation(argument, quote(text) + " is not a time: give " + TIME_RULE + ".");
+    }
+
+    /**
+     * Checks a valid_until given as seconds and nanos since the epoch (as protobuf's Timestamp holds
+     * it): see {@link #VALID_UNTIL_RULE}. {@code now} is the time it must be after, or null where a
+     * valid_until is kept as it was, past or not (an import).
+     */
+    public static Instant validUntil(String argument, long seconds, int nanos, Instant now) {
+        if (seconds < TIMESTAMP_SECONDS_MIN || seconds > TIMESTAMP_SECONDS_MAX || nanos < 0 || nanos > 999_999_999) {
+            boolean instant = seconds >= Instant.MIN.getEpochSecond() && seconds <= Instant.MAX.getEpochSecond()
+                    && nanos >= 0 && nanos <= 999_999_999;
+            throw new RuleViolation(argument, (instant ? Instant.ofEpochSecond(seconds, nanos).toString()
+                    : "(seconds " + seconds + ", nanos " + nanos + ")") + " is out of range: give a time up to "
+                    + "9999-12-31T23:59:59Z.");
+        }
+        Instant time = Instant.ofEpochSecond(seconds, nanos);
+        if (now != null && !time.isAfter(now)) {
+            throw new RuleViolation(argument, time + " is not in the future: past its valid_until an entry is left out of "
+                    + "every search, so it would vanish at once. Give a later time, leave valid_until out for knowledge "
+                    + "that does not expire, or delete the entry to retire it (its history keeps it).");
+        }
+        return time;
+    }
+
+    /** A position in list_stale's list: after the entry last updated at {@code updateTime} with id {@code id}. */
+    public record StalePosition(Instant updateTime, long id) {
+        /** As answers write it, and {@link #stalePosition} reads it: {@code <update time, RFC 3339>/<id>}. */
+        @Override
+        public String toString() {
+            return updateTime + "/" + id;
+        }
+    }
+
+    /** Reads a position of list_stale's list, as an earlier answer wrote it. */
+    public static StalePosition stalePosition(String argument, String value) {
+        String text = text(argument, present(argument, value));
+        int slash = text.lastIndexOf('/');
+        if (slash > 0 && ID_PATTERN.matcher(text.substring(slash + 1)).matches()) {
+            try {
+                return new StalePosition(Instant.parse(text.substring(0, slash)), Long.parseLong(text.substring(slash + 1)));
+            } catch (DateTimeParseException e) {
+                // answered below, as any other text that is not a position
+            }
+        }
+        throw new RuleViolation(argument, quote(text) + " is not a position in the list: give the next_after of an "
+                + "earlier answer, or leave it out to start at the oldest entry.");
+    }
+
+    /** Checks the age in days that makes an entry stale. */
+    public static int staleDays(String argument, long days) {
+        if (days < 1 || days > STALE_DAYS_MAX) {
+            throw new RuleViolation(argument, days + " is out of range: give " + STALE_DAYS_RULE + ".");
+        }
+        return (int) days;
+    }
+
+    /** Checks the number of stale entries asked for. */
+    public static int stalePageSize(String argument, long size) {
+        if (size < 1 || size > STALE_PAGE_MAX) {
+            throw new RuleViolation(argument, size + " is out of range: give 1-" + STALE_PAGE_MAX + ".");
+        }
+        return (int) size;
     }
 
     /** Most results one search answers (the range of search.max_results). */

@@ -141,4 +141,50 @@ class RulesTest {
         assertTrue(refused(() -> Rules.idCount("ids", 0, Rules.IDS_MAX)).contains("give 1-100"));
         assertTrue(refused(() -> Rules.queries("queries", List.of())).contains("0 queries"));
     }
+
+    @Test
+    void timesAreRfc3339WithTheirOffsetAndValidUntilIsInTheFuture() {
+        assertEquals(java.time.Instant.parse("2027-03-31T00:00:00Z"), Rules.time("valid_until", "2027-03-31T00:00:00Z"));
+        assertEquals(java.time.Instant.parse("2027-03-30T22:00:00.5Z"), Rules.time("valid_until", "2027-03-31T00:00:00.5+02:00"));
+        assertEquals(java.time.Instant.parse("2027-03-31T00:00:00Z"), Rules.time("valid_until", "2027-03-31t00:00:00z"));
+        List<String> notTimes = List.of("2027-03-31", "2027-03-31T00:00Z", "2027-03-31T00:00:00", "2027-03-31 00:00:00Z",
+                "tomorrow", " 2027-03-31T00:00:00Z", "2027-03-31T00:00:00.1234567890Z", "1711843200");
+        // shaped like a time, so the published pattern lets them through, but no such time exists
+        List<String> noSuchTimes = List.of("2027-02-30T00:00:00Z", "2027-13-01T00:00:00Z", "2027-03-31T00:00:00+19:00");
+        for (String bad : notTimes) {
+            assertFalse(Rules.TIME_PATTERN.matcher(bad).matches(), bad);
+        }
+        for (String bad : java.util.stream.Stream.concat(notTimes.stream(), noSuchTimes.stream()).toList()) {
+            assertEquals("valid_until " + Rules.quote(bad) + " is not a time: give " + Rules.TIME_RULE + ".",
+                    refused(() -> Rules.time("valid_until", bad)), bad);
+        }
+        assertEquals("valid_until is missing: it is required.", refused(() -> Rules.time("valid_until", "")));
+
+        java.time.Instant now = java.time.Instant.parse("2026-12-01T12:00:00Z");
+        assertEquals(now.plusSeconds(1), Rules.validUntil("valid_until", now.getEpochSecond() + 1, 0, now));
+        String past = refused(() -> Rules.validUntil("valid_until", now.getEpochSecond(), 0, now));
+        assertTrue(past.startsWith("valid_until 2026-12-01T12:00:00Z is not in the future"), past);
+        String far = refused(() -> Rules.validUntil("valid_until", Rules.TIMESTAMP_SECONDS_MAX + 1, 0, now));
+        assertEquals("valid_until +10000-01-01T00:00:00Z is out of range: give a time up to 9999-12-31T23:59:59Z.", far);
+        assertEquals(java.time.Instant.EPOCH, Rules.validUntil("entries[0].valid_until", 0, 0, null), "an import keeps it");
+        assertTrue(refused(() -> Rules.validUntil("valid_until", Long.MAX_VALUE, -1, now)).contains("(seconds "));
+    }
+
+    @Test
+    void stalePositionsDaysAndPagesHaveTheirRanges() {
+        Rules.StalePosition position = new Rules.StalePosition(java.time.Instant.parse("2026-11-28T03:12:00.123456Z"), 42);
+        assertEquals("2026-11-28T03:12:00.123456Z/42", position.toString());
+        assertEquals(position, Rules.stalePosition("after", position.toString()));
+        for (String bad : List.of("42", "2026-11-28T03:12:00Z", "2026-11-28T03:12:00Z/", "2026-11-28T03:12:00Z/0",
+                "yesterday/42", "2026-11-28T03:12:00Z/-1", "/42")) {
+            assertTrue(refused(() -> Rules.stalePosition("after", bad)).startsWith("after " + Rules.quote(bad)
+                    + " is not a position in the list"), bad);
+        }
+        assertEquals(1, Rules.staleDays("days", 1));
+        assertEquals(Rules.STALE_DAYS_MAX, Rules.staleDays("days", Rules.STALE_DAYS_MAX));
+        assertEquals("days 0 is out of range: give " + Rules.STALE_DAYS_RULE + ".", refused(() -> Rules.staleDays("days", 0)));
+        assertTrue(refused(() -> Rules.staleDays("days", Rules.STALE_DAYS_MAX + 1)).startsWith("days 3651"));
+        assertEquals(Rules.STALE_PAGE_MAX, Rules.stalePageSize("limit", Rules.STALE_PAGE_MAX));
+        assertTrue(refused(() -> Rules.stalePageSize("limit", 0)).startsWith("limit 0 is out of range"));
+    }
 }

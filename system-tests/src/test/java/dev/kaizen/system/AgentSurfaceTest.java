@@ -142,6 +142,7 @@ class AgentSurfaceTest {
         calls.put("get_knowledge_history", Map.of("id", second, "limit", 5));
         calls.put("restore_knowledge", Map.of("id", second));
         calls.put("purge_knowledge", Map.of("ids", List.of("999999999")));
+        calls.put("list_stale", Map.of("scope", ns + ":web", "days", 1, "limit", 5));
         calls.put("list_config", Map.of());
         calls.put("update_config", Map.of("key", "search.max_results", "value", "50"));
         calls.put("reset_config", Map.of("key", "search.max_results"));

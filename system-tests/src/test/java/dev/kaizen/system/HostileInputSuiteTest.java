@@ -302,8 +302,9 @@ class HostileInputSuiteTest {
         valid.put("update_scope", Map.of("scope", jsonString(ns + ":web"), "description", "\"Web\""));
         valid.put("delete_scope", Map.of("scope", jsonString(ns + ":absent")));
         valid.put("write_knowledge", Map.of("scope", scope, "content", "\"Written by the suite\"", "context", "\"hostile\"",
-                "if_similar", "\"write\""));
-        valid.put("update_knowledge", Map.of("id", "\"1\"", "context", "\"hostile suite\""));
+                "if_similar", "\"write\"", "valid_until", "\"2099-01-01T00:00:00Z\""));
+        valid.put("update_knowledge", Map.of("id", "\"1\"", "context", "\"hostile suite\"", "valid_until",
+                "\"2099-01-01T00:00:00Z\""));
         valid.put("delete_knowledge", Map.of("id", "\"999999\""));
         valid.put("get_knowledge", Map.of("ids", "[\"1\"]"));
         valid.put("resolve_knowledge_conflict", Map.of("active_id", "\"999998\"", "suppressed_ids", "[\"999999\"]"));
@@ -312,6 +313,8 @@ class HostileInputSuiteTest {
         valid.put("get_knowledge_history", Map.of("id", "\"1\"", "limit", "10"));
         valid.put("restore_knowledge", Map.of("id", "\"999999\"", "version", "1"));
         valid.put("purge_knowledge", Map.of("ids", "[\"999999\"]"));
+        valid.put("list_stale", Map.of("scope", scope, "days", "30", "limit", "10",
+                "after", "\"2000-01-01T00:00:00Z/1\""));
         valid.put("list_config", Map.of());
         valid.put("update_config", Map.of("key", "\"search.max_results\"", "value", "\"50\""));
         valid.put("reset_config", Map.of("key", "\"search.max_results\""));
@@ -404,8 +407,8 @@ class HostileInputSuiteTest {
     private static Map<String, String> validRequests() {
         Map<String, String> valid = new LinkedHashMap<>();
         valid.put("WriteKnowledge", "scope: '" + ns + ":default' content: 'Written by the suite' context: 'hostile' "
-                + "if_similar: IF_SIMILAR_WRITE");
-        valid.put("UpdateKnowledge", "id: 1 context: 'hostile suite'");
+                + "if_similar: IF_SIMILAR_WRITE valid_until { seconds: 4102444800 }");
+        valid.put("UpdateKnowledge", "id: 1 context: 'hostile suite' valid_until { seconds: 4102444800 }");
         valid.put("DeleteKnowledge", "id: 999999");
         valid.put("GetKnowledge", "ids: 1");
         valid.put("ResolveKnowledgeConflict", "active_id: 999998 suppressed_ids: 999999");
@@ -414,6 +417,7 @@ class HostileInputSuiteTest {
         valid.put("GetKnowledgeHistory", "id: 1 page_size: 10");
         valid.put("RestoreKnowledge", "id: 999999 version: 1");
         valid.put("PurgeKnowledge", "ids: 999999");
+        valid.put("ListStaleKnowledge", "scope: '" + ns + ":default' days: 30 page_size: 10 after: '2000-01-01T00:00:00Z/1'");
         valid.put("ImportKnowledge", "entries { scope: '" + ns + ":default' content: 'Imported by the suite' context: 'hostile' }");
         valid.put("GetScope", "scope: '" + ns + ":web'");
         valid.put("CreateScope", "scope: '" + ns + ":made' description: 'Made'");

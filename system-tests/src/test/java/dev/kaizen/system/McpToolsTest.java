@@ -41,7 +41,8 @@ class McpToolsTest {
         assertEquals(Set.of("get_namespaces", "create_namespace", "update_namespace", "delete_namespace", "create_scope",
                         "update_scope", "delete_scope", "write_knowledge", "update_knowledge", "delete_knowledge",
                         "get_knowledge", "resolve_knowledge_conflict", "get_task_context", "list_config", "update_config",
-                        "reset_config", "get_audit_log", "get_knowledge_history", "restore_knowledge", "purge_knowledge"),
+                        "reset_config", "get_audit_log", "get_knowledge_history", "restore_knowledge", "purge_knowledge",
+                        "list_stale"),
                 tools.stream().map(McpSchema.Tool::name).collect(Collectors.toSet()));
         for (McpSchema.Tool tool : tools) {
             assertFalse(tool.description().isBlank(), tool.name());
@@ -50,7 +51,7 @@ class McpToolsTest {
             Map<String, Map<String, Object>> properties = (Map<String, Map<String, Object>>) tool.inputSchema().get("properties");
             properties.forEach((name, schema) -> assertNotNull(schema.get("description"), tool.name() + "." + name));
             boolean readOnly = Set.of("get_namespaces", "get_knowledge", "get_task_context", "list_config", "get_audit_log",
-                            "get_knowledge_history")
+                            "get_knowledge_history", "list_stale")
                     .contains(tool.name());
             assertEquals(readOnly, tool.annotations().readOnlyHint(), tool.name());
             assertEquals(tool.name().startsWith("delete_") || tool.name().equals("purge_knowledge"),

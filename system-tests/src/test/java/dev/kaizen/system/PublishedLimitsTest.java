@@ -69,8 +69,10 @@ class PublishedLimitsTest {
         valid.put("update_scope", () -> Map.of("scope", ns + ":web", "description", "Web again"));
         valid.put("delete_scope", () -> Map.of("scope", ns + ":" + Mcp.unique("absent")));
         valid.put("write_knowledge", () -> Map.of("scope", ns + ":default", "content", "Written by the test",
-                "context", "limits written", "task_size", "M", "if_similar", "write"));
-        valid.put("update_knowledge", () -> Map.of("id", entry, "context", "limits schema"));
+                "context", "limits written", "task_size", "M", "if_similar", "write", "valid_until",
+                "2099-01-01T00:00:00Z"));
+        valid.put("update_knowledge", () -> Map.of("id", entry, "context", "limits schema",
+                "valid_until", "2099-01-01T00:00:00+02:00"));
         valid.put("delete_knowledge", () -> Map.of("id", "999999999"));
         valid.put("get_knowledge", () -> Map.of("ids", List.of(entry)));
         valid.put("resolve_knowledge_conflict", () -> Map.of("active_id", entry, "suppressed_ids", List.of(other)));
@@ -80,6 +82,8 @@ class PublishedLimitsTest {
         valid.put("get_knowledge_history", () -> Map.of("id", entry, "limit", 10, "before_version", 5));
         valid.put("restore_knowledge", () -> Map.of("id", entry, "version", 1, "scope", ns + ":default"));
         valid.put("purge_knowledge", () -> Map.of("ids", List.of("999999999")));
+        valid.put("list_stale", () -> Map.of("scope", ns + ":default", "days", 30, "limit", 10,
+                "after", "2000-01-01T00:00:00Z/1"));
         valid.put("list_config", Map::of);
         valid.put("update_config", () -> Map.of("key", "search.max_results", "value", "50"));
         valid.put("reset_config", () -> Map.of("key", "search.max_results"));

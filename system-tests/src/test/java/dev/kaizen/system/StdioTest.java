@@ -43,7 +43,7 @@ class StdioTest {
         String desk = Mcp.unique("desk");
         try {
             assertEquals("kaizen", mcp.initialize().serverInfo().name());
-            assertEquals(20, mcp.listTools().tools().size());
+            assertEquals(21, mcp.listTools().tools().size());
             assertEquals(2, mcp.listPrompts().prompts().size());
             Mcp.ok(mcp, "create_namespace", Map.of("name", desk, "description", "Desktop"));
             Mcp.ok(mcp, "write_knowledge", Map.of("scope", desk + ":default",

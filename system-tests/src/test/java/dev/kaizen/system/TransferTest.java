@@ -37,7 +37,8 @@ class TransferTest {
             Mcp.ok(mcp, "create_scope", Map.of("scope", "acme:checkout", "description", "Checkout",
                     "parents", List.of("acme:web")));
             String kept = (String) Mcp.ok(mcp, "write_knowledge", Map.of("scope", "acme:checkout", "content",
-                    "Keep the cart in the session. 🛒 Ünïcödé stays.", "context", "cart session", "task_size", "M")).get("id");
+                    "Keep the cart in the session. 🛒 Ünïcödé stays.", "context", "cart session", "task_size", "M",
+                    "valid_until", "2099-03-31T09:00:00+02:00")).get("id");
             String hidden = (String) Mcp.ok(mcp, "write_knowledge", Map.of("scope", "acme:web", "content",
                     "An older rule.", "context", "cart old")).get("id");
             Mcp.ok(mcp, "write_knowledge", Map.of("scope", "partner:shared", "content", "Partners sign requests.",
@@ -59,6 +60,8 @@ class TransferTest {
             List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
             assertEquals(2 + 3 + 4, lines.size(), String.join("\n", lines));
             assertTrue(lines.getFirst().startsWith("{\"kind\":\"namespace\""), lines.getFirst());
+            assertEquals(1, lines.stream().filter(line -> line.contains("\"valid_until\":\"2099-03-31T07:00:00Z\"")).count(),
+                    String.join("\n", lines));
             Path withHistory = folder.resolve("with-history.jsonl");
             exported = kaizen(source, List.of("export", "--with-history"), withHistory);
             assertEquals(0, exported.status(), exported.err());
@@ -117,16 +120,21 @@ class TransferTest {
                 "{\"kind\":\"knowledge\",\"scope\":\"" + ns + ":default\",\"content\":\"Bad keywords.\",\"context\":\"Not Valid\"}",
                 "{\"kind\":\"knowledge\",\"scope\":\"" + ns + ":default\",\"content\":\"Good two.\",\"context\":\"good\","
                         + "\"task_size\":\"huge\"}",
-                "{\"kind\":\"knowledge\",\"scope\":\"" + ns + ":default\",\"content\":\"Good three.\",\"context\":\"good\"}"),
+                "{\"kind\":\"knowledge\",\"scope\":\"" + ns + ":default\",\"content\":\"Good three.\",\"context\":\"good\"}",
+                "{\"kind\":\"knowledge\",\"scope\":\"" + ns + ":default\",\"content\":\"Soon.\",\"context\":\"good\","
+                        + "\"valid_until\":\"soon\"}",
+                "{\"kind\":\"knowledge\",\"scope\":\"" + ns + ":default\",\"content\":\"Expired, as it was.\","
+                        + "\"context\":\"good\",\"valid_until\":\"2020-01-01T00:00:00Z\"}"),
                 StandardCharsets.UTF_8);
         Result imported = kaizen(stack, List.of("import", file.toString()), null);
         assertEquals(3, imported.status(), "refusals make the exit status 3");
         String report = imported.err();
-        assertTrue(report.contains("Imported 1 namespaces, 0 scopes and 2 knowledge entries"), report);
+        assertTrue(report.contains("Imported 1 namespaces, 0 scopes and 3 knowledge entries"), report);
         assertTrue(report.contains("line 3: scope '" + ns + ":missing' does not exist"), report);
         assertTrue(report.contains("line 4: not a JSON object"), report);
         assertTrue(report.contains("line 5: context keyword 'Not' is not valid"), report);
         assertTrue(report.contains("line 6: \"task_size\" must be null or one of XS, S, M, L, XL"), report);
+        assertTrue(report.contains("line 8: \"valid_until\" 'soon' is not a time: give an RFC 3339 time"), report);
         Mcp.assertNoInternals(report);
     }
 

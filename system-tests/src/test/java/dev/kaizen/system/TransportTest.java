@@ -125,7 +125,7 @@ class TransportTest {
         assertEquals(200, Mcp.post(guarded, LIST_TOOLS, Map.of("Authorization", "Bearer second-token")).statusCode());
 
         McpSyncClient client = Mcp.client(guarded, Map.of("Authorization", "Bearer first-token"));
-        assertEquals(20, client.listTools().tools().size());
+        assertEquals(21, client.listTools().tools().size());
         client.closeGracefully();
         assertThrows(RuntimeException.class, () -> Mcp.client(guarded, Map.of()), "the SDK client is refused too");
     }
