@@ -19,11 +19,7 @@ final class NearDuplicates {
 
     private static final String SIMILAR = """
             WITH RECURSIVE
-            ancestor (id, depth) AS (
-                SELECT id, 0 FROM qualified_scope WHERE namespace = ? AND name = ?
-                UNION
-                SELECT p.parent_id, a.depth + 1 FROM ancestor a JOIN scope_parent p ON p.scope_id = a.id
-                WHERE a.depth < %1$d),
+            %1$s,
             setting AS (
                 SELECT max(value::float8) FILTER (WHERE key = 'write.similarity_threshold') AS threshold,
                        max(value::integer) FILTER (WHERE key = 'write.similar_limit') AS max_similar
@@ -54,7 +50,7 @@ final class NearDuplicates {
             JOIN qualified_scope q ON q.id = c.scope_id
             WHERE s.similarity >= setting.threshold
             ORDER BY s.similarity DESC, c.id
-            LIMIT %3$d""".formatted(TaskContextSearch.MAX_DEPTH, CANDIDATES_MAX, READ_MAX);
+            LIMIT %3$d""".formatted(Scopes.ANCESTOR, CANDIDATES_MAX, READ_MAX);
 
     private NearDuplicates() {
     }

@@ -9,6 +9,21 @@ import io.helidon.dbclient.DbExecute;
 
 /** Look-ups of scopes by canonical name, shared by the services that take scope names. */
 final class Scopes {
+    /** Deeper inheritance than this is not followed; it guards against pathological graphs. */
+    static final int MAX_DEPTH = 100;
+
+    /**
+     * The scope named by the two parameters (namespace, name) and its ancestors, each with its
+     * distance (a scope reached along several paths comes once per path): the first query of a
+     * {@code WITH RECURSIVE}, named {@code ancestor (id, depth)}.
+     */
+    static final String ANCESTOR = """
+            ancestor (id, depth) AS (
+                SELECT id, 0 FROM qualified_scope WHERE namespace = ? AND name = ?
+                UNION
+                SELECT p.parent_id, a.depth + 1 FROM ancestor a JOIN scope_parent p ON p.scope_id = a.id
+                WHERE a.depth < %d)""".formatted(MAX_DEPTH);
+
     private Scopes() {
     }
 

@@ -38,8 +38,6 @@ import io.helidon.dbclient.DbRow;
  * </ul>
  */
 final class TaskContextSearch {
-    /** Deeper inheritance than this is not followed; it guards against pathological graphs. */
-    static final int MAX_DEPTH = 100;
     /**
      * Most words a query is searched for: its rarest ones. A question of 500 characters has about 80
      * words; its rarest dozen say what it is about, and they bound the cost of the partial-match tiers.
@@ -245,11 +243,7 @@ final class TaskContextSearch {
      */
     private static final String ANCESTORS = """
             WITH RECURSIVE
-            ancestor (id, depth) AS (
-                SELECT id, 0 FROM qualified_scope WHERE namespace = ? AND name = ?
-                UNION
-                SELECT p.parent_id, a.depth + 1 FROM ancestor a JOIN scope_parent p ON p.scope_id = a.id
-                WHERE a.depth < %d),
+            %s,
             scopes AS (SELECT id, min(depth) AS depth FROM ancestor GROUP BY id)
             SELECT s.id, s.depth, q.canonical, q.namespace,
                    (SELECT string_agg(p.scope_id::text, ' ') FROM scope_parent p
@@ -257,7 +251,7 @@ final class TaskContextSearch {
                    (SELECT coalesce(max(value::float8), 0) FROM config WHERE key = 'search.semantic_weight') AS semantic_weight,
                    (SELECT max(value::integer) FROM config WHERE key = 'search.max_results') AS max_results
             FROM scopes s JOIN qualified_scope q ON q.id = s.id
-            ORDER BY s.depth, q.canonical""".formatted(MAX_DEPTH);
+            ORDER BY s.depth, q.canonical""".formatted(Scopes.ANCESTOR);
 
     private record Ancestor(long id, int depth, String canonical, boolean readable, List<Long> children) {
     }
