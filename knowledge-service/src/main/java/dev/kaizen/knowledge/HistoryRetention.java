@@ -31,8 +31,7 @@ final class HistoryRetention implements AutoCloseable {
                                           WHERE w.knowledge_id = v.knowledge_id AND w.version > v.version))
                 LIMIT %d)
             DELETE FROM knowledge_version v USING expired e
-            WHERE v.knowledge_id = e.knowledge_id AND v.version = e.version
-              AND pg_try_advisory_xact_lock(hashtext('knowledge_history_retention'))""".formatted(BATCH);
+            WHERE v.knowledge_id = e.knowledge_id AND v.version = e.version""".formatted(BATCH);
 
     private final Thread remover;
 
@@ -67,6 +66,9 @@ final class HistoryRetention implements AutoCloseable {
 
     /** Removes up to {@link #BATCH} versions past the retention in {@code tx}; how many. */
     static long expire(DbExecute tx) {
+        if (Sql.row(tx, "SELECT 1 WHERE pg_try_advisory_xact_lock(hashtext('knowledge_history_retention'))").isEmpty()) {
+            return 0;
+        }
         return Sql.update(tx, EXPIRE);
     }
 

@@ -36,6 +36,8 @@ final class KnowledgeHistory {
     static final String DELETE = "delete";
     static final String DELETE_SCOPE = "delete_scope";
     static final String DELETE_NAMESPACE = "delete_namespace";
+    /** An entry's state when history began (written by migration V005 only). */
+    static final String BASELINE = "baseline";
 
     /** A restore of entry n takes this advisory lock (plus n): a deleted entry has no row to lock. */
     private static final long RESTORE_LOCK = 0x6b7a6e0500000000L;
@@ -178,7 +180,7 @@ final class KnowledgeHistory {
 
     /** Every action a version can record. */
     static final Set<String> ACTIONS = Set.of(WRITE, UPDATE, RESOLVE_CONFLICT, IMPORT, RESTORE, DELETE, DELETE_SCOPE,
-            DELETE_NAMESPACE, "baseline");
+            DELETE_NAMESPACE, BASELINE);
     /** Most versions one ImportKnowledge request carries. */
     static final int IMPORT_VERSIONS_MAX = 10_000;
 

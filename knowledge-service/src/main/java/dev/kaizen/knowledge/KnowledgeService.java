@@ -306,8 +306,14 @@ final class KnowledgeService implements BindableService {
         after = 0;
         while (withHistory) {
             long from = after;
-            List<Long> ids = database.inTransaction(db -> KnowledgeHistory.deletedAfter(db, from, namespace, EXPORT_PAGE));
-            Map<Long, List<KnowledgeVersion>> deleted = database.inTransaction(db -> KnowledgeHistory.versions(db, ids));
+            record Deleted(List<Long> ids, Map<Long, List<KnowledgeVersion>> versions) {
+            }
+            Deleted page = database.inTransaction(db -> {
+                List<Long> ids = KnowledgeHistory.deletedAfter(db, from, namespace, EXPORT_PAGE);
+                return new Deleted(ids, KnowledgeHistory.versions(db, ids));
+            });
+            List<Long> ids = page.ids();
+            Map<Long, List<KnowledgeVersion>> deleted = page.versions();
             for (long id : ids) {
                 if (deleted.containsKey(id)) {
                     responses.accept(ExportKnowledgeResponse.newBuilder().addAllVersions(deleted.get(id)).build());

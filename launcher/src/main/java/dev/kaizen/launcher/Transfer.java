@@ -136,8 +136,7 @@ final class Transfer implements AutoCloseable {
                     "update_time", time(entry.getUpdateTime()),
                     "created_by", entry.getCreatedBy(),
                     "updated_by", entry.getUpdatedBy(),
-                    "valid_until", entry.hasValidUntil() ? Instant.ofEpochSecond(entry.getValidUntil().getSeconds(),
-                            entry.getValidUntil().getNanos()).toString() : null);
+                    "valid_until", entry.hasValidUntil() ? time(entry.getValidUntil()) : null);
             if (withHistory) {
                 line.put("versions", versions);
             }
