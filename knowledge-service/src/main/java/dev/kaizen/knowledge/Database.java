@@ -94,14 +94,18 @@ final class Database implements AutoCloseable {
     }
 
     /**
-     * The primary's current WAL insert position: every commit acknowledged so far is at or before it,
-     * also with {@code synchronous_commit} off (where the write position can still be before a commit
-     * that was acknowledged).
+     * A position of the primary's WAL at or past every commit acknowledged so far. With
+     * {@code synchronous_commit} on (Kaizen's durable default) a commit is flushed before it is
+     * acknowledged, so the flush position: WAL inserted but not yet flushed (pruning by reads, which
+     * no commit flushes) can wait seconds for the WAL writer, and a standby cannot have it before.
+     * With it off, an acknowledged commit may not be flushed yet: the insert position.
      */
     String walPosition() {
         try (Connection connection = dataSource.getConnection();
              java.sql.Statement statement = connection.createStatement();
-             java.sql.ResultSet position = statement.executeQuery("SELECT pg_current_wal_insert_lsn()::text")) {
+             java.sql.ResultSet position = statement.executeQuery("""
+                     SELECT CASE WHEN current_setting('synchronous_commit') = 'off' THEN pg_current_wal_insert_lsn()
+                                 ELSE pg_current_wal_flush_lsn() END::text""")) {
             position.next();
             return position.getString(1);
         } catch (SQLException e) {

@@ -24,7 +24,7 @@ import io.helidon.metrics.api.Tag;
  * writes and a standby that lags is not used.
  * <p>
  * <b>Read-your-writes.</b> A write is acknowledged only after its commit; so before a read, the
- * primary's current WAL position ({@code pg_current_wal_insert_lsn()}, one trivial statement) is at or past
+ * primary's current WAL position ({@link Database#walPosition}, one trivial statement) is at or past
  * every write any caller has been told succeeded, through any gateway and any knowledge-service
  * replica. The read runs on the standby only once the standby has replayed up to that position
  * ({@code pg_last_wal_replay_lsn()}), each statement of the read after that: so it sees every write

@@ -77,6 +77,8 @@ final class StreamingStandby implements AutoCloseable {
                 .setServerConfig("max_wal_senders", "4")
                 .setServerConfig("max_replication_slots", "4")
                 .setServerConfig("hot_standby", "on")
+                // durable commits, as Kaizen runs: an acknowledged commit is flushed, and so sent
+                .setServerConfig("synchronous_commit", "on")
                 .setServerConfig("log_statement", "all")
                 .setOutputRedirector(ProcessBuilder.Redirect.appendTo(primaryLog.toFile()))
                 .setErrorRedirector(ProcessBuilder.Redirect.appendTo(primaryLog.toFile()))
