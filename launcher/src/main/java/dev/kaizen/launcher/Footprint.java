@@ -40,6 +40,8 @@ import io.modelcontextprotocol.spec.McpSchema;
  * share them) of each of its processes: at start, with 5,000 and with all 59,660 Debian entries
  * loaded and embedded, and after {@code minutes} (default 10) of mixed load over MCP (70% searches,
  * 20% writes, 10% updates). Run it once with SEMANTIC_MODEL=none to see what semantic recall adds.
+ * {@code --reuse} starts on the data folder of the last run instead (its entries loaded and
+ * embedded already): the figures from the full corpus on, without the wait.
  */
 final class Footprint {
     private static final int CLIENTS = 4;
@@ -48,13 +50,15 @@ final class Footprint {
     private final Path work;
     private final Path workload;
     private final Duration load;
+    private final boolean reuse;
     private final Map<String, Integer> ports = new LinkedHashMap<>();
     private Process run;
 
-    private Footprint(Path work, Path workload, Duration load) {
+    private Footprint(Path work, Path workload, Duration load, boolean reuse) {
         this.work = work;
         this.workload = workload;
         this.load = load;
+        this.reuse = reuse;
     }
 
     static void run(List<String> args, Path workloads, Path work) throws Exception {
@@ -64,11 +68,15 @@ final class Footprint {
                 minutes = Integer.parseInt(arg);
             }
         }
-        new Footprint(work.resolve("footprint"), workloads.resolve("debian"), Duration.ofMinutes(minutes)).measure();
+        Path folder = work.resolve("footprint");
+        new Footprint(folder, workloads.resolve("debian"), Duration.ofMinutes(minutes),
+                args.contains("--reuse") && Files.isDirectory(folder.resolve("data"))).measure();
     }
 
     private void measure() throws Exception {
-        Benchmark.deleteRecursively(work);
+        if (!reuse) {
+            Benchmark.deleteRecursively(work);
+        }
         Files.createDirectories(work);
         for (String port : List.of("KAIZEN_MCP_PORT", "KAIZEN_MCP_ADMIN_PORT", "KAIZEN_GRPC_PORT", "KAIZEN_GRPC_ADMIN_PORT",
                 "KAIZEN_POSTGRES_PORT")) {
@@ -76,19 +84,22 @@ final class Footprint {
         }
         long start = System.nanoTime();
         startRun();
-        System.out.printf("./kaizen run: ready %.1f s after the command (built, warm Maven repository); semantic recall: %s%n",
-                (System.nanoTime() - start) / 1e9, System.getenv().getOrDefault("SEMANTIC_MODEL", "bge-small-en-v1.5"));
+        System.out.printf("./kaizen run: ready %.1f s after the command (built, warm Maven repository%s); semantic recall: %s%n",
+                (System.nanoTime() - start) / 1e9, reuse ? ", the last run's data folder" : "",
+                System.getenv().getOrDefault("SEMANTIC_MODEL", "bge-small-en-v1.5"));
         Thread.sleep(5_000);
         report("at start");
         ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", ports.get("KAIZEN_GRPC_PORT"))
                 .usePlaintext().build();
         try {
             List<String[]> corpus = KnownItemBenchmark.rows(workload.resolve("corpus.tsv.gz"));
-            createScopes(channel, corpus);
-            importEntries(channel, corpus.subList(0, 5_000));
-            awaitEmbedded(5_000);
-            report("with 5,000 entries");
-            importEntries(channel, corpus.subList(5_000, corpus.size()));
+            if (!reuse) {
+                createScopes(channel, corpus);
+                importEntries(channel, corpus.subList(0, 5_000));
+                awaitEmbedded(5_000);
+                report("with 5,000 entries");
+                importEntries(channel, corpus.subList(5_000, corpus.size()));
+            }
             awaitEmbedded(corpus.size());
             report("with " + String.format("%,d", corpus.size()) + " entries");
             latency(corpus);
@@ -112,22 +123,24 @@ final class Footprint {
         ports.forEach((name, port) -> env.put(name, String.valueOf(port)));
         run = builder.start();
         Path log = work.resolve("kaizen-run.log");
-        try (BufferedReader lines = new BufferedReader(new InputStreamReader(run.getInputStream(), StandardCharsets.UTF_8))) {
-            List<String> seen = new ArrayList<>();
-            for (String line = lines.readLine(); line != null; line = lines.readLine()) {
-                seen.add(line);
-                if (line.contains("Kaizen is running")) {
-                    Thread.ofVirtual().start(() -> drain(lines));
-                    Files.write(log, seen);
-                    return;
-                }
+        // not closed here: once the run is ready, a thread drains the rest of its output until it ends
+        // (closing would wait for that thread's read, which holds the reader's lock)
+        BufferedReader lines = new BufferedReader(new InputStreamReader(run.getInputStream(), StandardCharsets.UTF_8));
+        List<String> seen = new ArrayList<>();
+        for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+            seen.add(line);
+            if (line.contains("Kaizen is running")) {
+                Thread.ofVirtual().start(() -> drain(lines));
+                Files.write(log, seen);
+                return;
             }
-            throw new IllegalStateException("./kaizen run ended before it was ready:\n" + String.join("\n", seen));
         }
+        lines.close();
+        throw new IllegalStateException("./kaizen run ended before it was ready:\n" + String.join("\n", seen));
     }
 
     private static void drain(BufferedReader lines) {
-        try {
+        try (lines) {
             while (lines.readLine() != null) {
                 // ./kaizen run's output after its banner: nothing to keep
             }
@@ -136,10 +149,30 @@ final class Footprint {
         }
     }
 
-    /** As Ctrl-C does: SIGTERM to ./kaizen run, which stops everything it started. */
-    private void stopRun() throws InterruptedException {
+    /**
+     * As Ctrl-C does: SIGTERM to ./kaizen run, which stops everything it started and removes the pids
+     * file. Waits for that (a run must be gone before the next one starts on the same data folder);
+     * what is still running after three minutes is named and killed.
+     */
+    private void stopRun() throws InterruptedException, IOException {
+        long start = System.nanoTime();
         run.destroy();
-        run.waitFor(60, TimeUnit.SECONDS);
+        Path pids = LocalRun.pidsFile(work.resolve("data"));
+        boolean stopped = run.waitFor(3, TimeUnit.MINUTES);
+        List<ProcessHandle> left = new ArrayList<>();
+        if (Files.isRegularFile(pids)) {
+            for (String pid : Files.readString(pids).strip().split("\\s+")) {
+                ProcessHandle.of(Long.parseLong(pid)).ifPresent(left::add);
+            }
+        }
+        System.out.printf("  stopped %.1f s after SIGTERM%n", (System.nanoTime() - start) / 1e9);
+        if (!stopped || !left.isEmpty()) {
+            System.out.println("  ./kaizen run did not stop everything within three minutes; killing " + left.stream()
+                    .map(process -> process.info().command().orElse("?") + " (" + process.pid() + ")").toList());
+            left.forEach(ProcessHandle::destroyForcibly);
+            run.destroyForcibly();
+            Files.deleteIfExists(pids);
+        }
     }
 
     private static void createScopes(ManagedChannel channel, List<String[]> corpus) {
