@@ -50,14 +50,16 @@ RUN groupadd --system --gid 10001 kaizen \
 WORKDIR /app
 USER 10001:10001
 # Heap sized from the container's memory limit; on OutOfMemoryError the JVM exits so the container is
-# restarted instead of limping on; libraries may use sun.misc.Unsafe without a warning (a Java 23+
-# flag: drop it if you run on Java 21). Further flags: JAVA_TOOL_OPTIONS (an explicit -Xmx there
+# restarted instead of limping on; every 5 s the JVM hands back to the system the memory the C
+# library keeps of what was freed outside the heap (ONNX Runtime's working memory, the JIT's: tens of
+# MiB that would count against the limit for good; a Java 22+ flag); libraries may use sun.misc.Unsafe
+# without a warning (a Java 23+ flag: drop these two if you run on Java 21). Further flags: JAVA_TOOL_OPTIONS (an explicit -Xmx there
 # overrides MaxRAMPercentage). No incubator module is required: a JRE without jdk.incubator.vector
 # would refuse to boot with --add-modules; Lucene's vector search runs without it (scalar code, a
 # warning at start), and JDK_JAVA_OPTIONS=--add-modules=jdk.incubator.vector turns it on where the
 # JRE has the module. java runs as PID 1 and handles SIGTERM itself: calls in flight get
 # SHUTDOWN_GRACE to finish.
-ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-XX:+ExitOnOutOfMemoryError", "--sun-misc-unsafe-memory-access=allow", "-jar", "app.jar"]
+ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-XX:+ExitOnOutOfMemoryError", "-XX:TrimNativeHeapInterval=5000", "--sun-misc-unsafe-memory-access=allow", "-jar", "app.jar"]
 
 # knowledge-service: the gRPC API over PostgreSQL.
 # 9090: gRPC (kaizen.v1, grpc.health.v1, reflection), SERVER_PORT; 9091: admin HTTP (health, metrics), ADMIN_PORT

@@ -42,11 +42,14 @@ final class SemanticRecall implements AutoCloseable {
     private volatile long backlog = -1;
     private final Thread backlogProbe;
     private final Thread modelLoader;
+    private final Duration startDelay;
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
-    private SemanticRecall(Database database, EmbeddingModel model, Path indexParent, int threads, Duration interval) {
+    private SemanticRecall(Database database, EmbeddingModel model, Path indexParent, int threads, Duration interval,
+                           Duration startDelay) {
         this.database = database;
         this.model = model;
+        this.startDelay = startDelay;
         this.modelLoader = Thread.ofVirtual().name("embedding-model").unstarted(() -> {
             try {
                 Embedder loaded = Embedder.load(model);
@@ -113,17 +116,35 @@ final class SemanticRecall implements AutoCloseable {
         String folder = semantic.get("index-dir").asString().orElse("").strip();
         Path indexParent = Path.of(folder.isEmpty() ? System.getProperty("java.io.tmpdir") : folder);
         return new SemanticRecall(database, model, indexParent, semantic.get("threads").asInt().get(),
-                semantic.get("feed-interval").as(Duration.class).get());
+                semantic.get("feed-interval").as(Duration.class).get(), semantic.get("start-delay").as(Duration.class).get());
     }
 
     /**
-     * Loads the model and the index in the background. Called once the service serves: both take the
-     * cores for a few seconds (the index about 9 s of one core at 60,000 entries), which the start
-     * of the service and of a gateway beside it need more.
+     * Loads the model and the index in the background, {@code semantic.start-delay} after it is
+     * called. Called once the service serves: both take the cores for a while (the index about 30 s
+     * of one core at 60,000 entries), which the start of a gateway beside it needs more; until they
+     * are loaded, search is by words alone.
      */
     void begin() {
-        modelLoader.start();
-        feed.start();
+        if (startDelay.isZero()) {
+            load();
+            return;
+        }
+        Thread.ofVirtual().name("semantic-start").start(() -> {
+            try {
+                Thread.sleep(startDelay);
+            } catch (InterruptedException e) {
+                return;
+            }
+            load();
+        });
+    }
+
+    private synchronized void load() {
+        if (!closed.get()) {
+            modelLoader.start();
+            feed.start();
+        }
     }
 
     EmbeddingModel model() {
@@ -207,8 +228,10 @@ final class SemanticRecall implements AutoCloseable {
 
     @Override
     public void close() {
-        if (!closed.compareAndSet(false, true)) {
-            return;
+        synchronized (this) {
+            if (!closed.compareAndSet(false, true)) {
+                return;
+            }
         }
         backlogProbe.interrupt();
         workers.close();

@@ -44,15 +44,29 @@ public final class LocalRun {
     static final Map<String, String> POSTGRES_SETTINGS = Map.of("shared_buffers", "32MB", "max_connections", "30");
     /**
      * The services' JVMs sized for what they hold on a laptop (the images size theirs from the
-     * container's memory instead): the serial collector, which suits heaps this small, heaps capped
-     * well above what 60,000 entries need (32 MiB live in knowledge-service after ten minutes of mixed
-     * load) with a small young generation and a heap that gives back what it does not use, and a
-     * class-data archive per service (made by the first run, mapped by the next, which start faster).
+     * container's memory instead): the serial collector, which suits heaps this small; heaps capped
+     * a few times above what 60,000 entries keep live (about 21 MiB in knowledge-service, vector index
+     * merges included, and a few MiB in the gateway), since the serial collector lets the heap grow
+     * to its cap before it collects the old generation; a small young generation; a heap that gives
+     * back at once, at each full collection, what it does not use; and a class-data archive per
+     * service (made by the first run, mapped by the next, which start faster). The gateway, whose
+     * work is moving JSON to protobuf and back, compiles with C1 alone: a third of the code cache
+     * and none of C2's working memory. These come after the images' own flags (the Dockerfile's
+     * ENTRYPOINT, which also has the JVM hand back the native memory the C library would keep).
      */
-    static final String KNOWLEDGE_SERVICE_JVM = "-XX:+UseSerialGC -Xms32m -Xmx160m -Xmn12m -XX:MinHeapFreeRatio=15 "
-            + "-XX:MaxHeapFreeRatio=40 -XX:ReservedCodeCacheSize=64m";
-    static final String GATEWAY_JVM = "-XX:+UseSerialGC -Xms16m -Xmx96m -Xmn6m -XX:MinHeapFreeRatio=15 "
-            + "-XX:MaxHeapFreeRatio=40 -XX:ReservedCodeCacheSize=48m";
+    static final String KNOWLEDGE_SERVICE_JVM = "-XX:+UseSerialGC -Xms32m -Xmx96m -Xmn12m -XX:MinHeapFreeRatio=15 "
+            + "-XX:MaxHeapFreeRatio=40 -XX:-ShrinkHeapInSteps -XX:ReservedCodeCacheSize=64m";
+    static final String GATEWAY_JVM = "-XX:+UseSerialGC -Xms16m -Xmx48m -Xmn6m -XX:MinHeapFreeRatio=15 "
+            + "-XX:MaxHeapFreeRatio=40 -XX:-ShrinkHeapInSteps -XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=32m";
+    /**
+     * knowledge-service's settings for a laptop: six PostgreSQL connections (each a PostgreSQL
+     * process of about 10 MiB once it has served searches; six serve a few agents, and more calls
+     * wait their turn), and the model and vector index loaded a few seconds after the service is
+     * ready, so that they do not take the cores while the gateway starts (search is by words until
+     * then, as while the index loads).
+     */
+    static final Map<String, String> KNOWLEDGE_SERVICE_SETTINGS = Map.of("DB_POOL_SIZE", "6",
+            "SEMANTIC_START_DELAY", "PT5S");
 
     private final Path data;
     private final Path logs;
@@ -92,10 +106,7 @@ public final class LocalRun {
             stack = Stack.builder("kaizen")
                     .postgres(postgres, DATABASE)
                     .logs(logs)
-                    .knowledgeService(Map.of("SERVER_PORT", port("KAIZEN_GRPC_PORT"),
-                            "ADMIN_PORT", port("KAIZEN_GRPC_ADMIN_PORT"),
-                            "JAVA_TOOL_OPTIONS", KNOWLEDGE_SERVICE_JVM + classData("knowledge-service"),
-                            "MALLOC_ARENA_MAX", "2"))
+                    .knowledgeService(knowledgeServiceEnv())
                     .gateway(Map.of("SERVER_PORT", port("KAIZEN_MCP_PORT"), "ADMIN_PORT", port("KAIZEN_MCP_ADMIN_PORT"),
                             "JAVA_TOOL_OPTIONS", GATEWAY_JVM + classData("mcp-gateway"), "MALLOC_ARENA_MAX", "2"))
                     .start();
@@ -165,6 +176,17 @@ public final class LocalRun {
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
         }
+    }
+
+    /** knowledge-service's environment: its ports, JVM and {@link #KNOWLEDGE_SERVICE_SETTINGS}, unless the user set them. */
+    private Map<String, String> knowledgeServiceEnv() {
+        Map<String, String> env = new LinkedHashMap<>();
+        KNOWLEDGE_SERVICE_SETTINGS.forEach((name, value) -> env.put(name, env(name, value)));
+        env.put("SERVER_PORT", port("KAIZEN_GRPC_PORT"));
+        env.put("ADMIN_PORT", port("KAIZEN_GRPC_ADMIN_PORT"));
+        env.put("JAVA_TOOL_OPTIONS", KNOWLEDGE_SERVICE_JVM + classData("knowledge-service"));
+        env.put("MALLOC_ARENA_MAX", "2");
+        return env;
     }
 
     /** The JVM flags of a class-data archive for {@code service}, kept beside the data folder. */

@@ -113,7 +113,8 @@ public final class ServiceProcess implements AutoCloseable {
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElse("java"));
         for (String flag : words.subList(1, jar + 1)) {
-            if (!flag.startsWith("--sun-misc-unsafe-memory-access") || Runtime.version().feature() >= 23) {
+            if ((!flag.startsWith("--sun-misc-unsafe-memory-access") || Runtime.version().feature() >= 23)
+                    && (!flag.startsWith("-XX:TrimNativeHeapInterval") || Runtime.version().feature() >= 22)) {
                 command.add(flag);
             }
         }

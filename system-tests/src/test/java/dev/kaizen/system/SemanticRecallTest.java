@@ -125,6 +125,34 @@ class SemanticRecallTest {
                 () -> foundByMeaning(first, ns, id));
     }
 
+    @Test
+    void aReplicaWithAStartDelaySearchesByWordsUntilItsIndexLoadsThenByMeaning() {
+        String ns = Mcp.unique("delay");
+        Mcp.ok(mcp, "create_namespace", Map.of("name", ns, "description", "Semantic recall"));
+        String id = (String) Mcp.ok(mcp, "write_knowledge", Map.of("scope", ns + ":default", "content", ENTRY,
+                "context", "release image")).get("id");
+        Await.until("the entry is found by meaning", Duration.ofSeconds(30), () -> foundByMeaning(first, ns, id));
+        Map<String, String> env = new HashMap<>(SEMANTIC);
+        env.put("SEMANTIC_START_DELAY", "PT10S");
+        env.put("DB_URL", stack.databaseUrl());
+        env.put("DB_USER", stack.postgres().user());
+        env.put("DB_PASSWORD", stack.postgres().password());
+        try (ServiceProcess delayed = ServiceProcess.start(ServiceProcess.KNOWLEDGE_SERVICE, env).awaitReady()) {
+            long ready = System.nanoTime();
+            ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", delayed.port()).usePlaintext().build();
+            try {
+                assertEquals(0, delayed.metric("kaizen_vector_index_ready"), "the index waits for the delay");
+                assertTrue(search(channel, ns).getEntriesList().stream().noneMatch(entry -> entry.getMatch() == Match.MATCH_MEANING),
+                        "until then, search is by words alone");
+                Await.until("the delayed replica finds the entry by meaning", Duration.ofSeconds(60),
+                        () -> foundByMeaning(channel, ns, id));
+                assertTrue(System.nanoTime() - ready >= Duration.ofSeconds(9).toNanos(), "not before the delay");
+            } finally {
+                channel.shutdownNow();
+            }
+        }
+    }
+
     /** Waits until both replicas' readiness says their vector index is loaded. */
     private static void awaitIndexesReady() {
         Await.until("both vector indexes are loaded", Duration.ofSeconds(60), () ->
