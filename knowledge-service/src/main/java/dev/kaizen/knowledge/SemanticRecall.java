@@ -233,6 +233,8 @@ final class SemanticRecall implements AutoCloseable {
                 return;
             }
         }
+        // closed before the model was loaded (or began to load): the workers waiting for it stop
+        embedder.completeExceptionally(new java.util.concurrent.CancellationException("semantic recall closed"));
         backlogProbe.interrupt();
         workers.close();
         feed.close();
