@@ -48,11 +48,7 @@ class SemanticRecallTest {
     @BeforeAll
     static void start() {
         stack = Stack.builder("semantic").knowledgeService(SEMANTIC).start();
-        Map<String, String> env = new HashMap<>(SEMANTIC);
-        env.put("DB_URL", stack.databaseUrl());
-        env.put("DB_USER", stack.postgres().user());
-        env.put("DB_PASSWORD", stack.postgres().password());
-        secondReplica = ServiceProcess.start(ServiceProcess.KNOWLEDGE_SERVICE, env).awaitReady();
+        secondReplica = replica(Map.of()).awaitReady();
         mcp = Mcp.client(stack.gateway(), Map.of());
         first = ManagedChannelBuilder.forAddress("127.0.0.1", stack.knowledgeService().port()).usePlaintext().build();
         second = ManagedChannelBuilder.forAddress("127.0.0.1", secondReplica.port()).usePlaintext().build();
@@ -132,12 +128,7 @@ class SemanticRecallTest {
         String id = (String) Mcp.ok(mcp, "write_knowledge", Map.of("scope", ns + ":default", "content", ENTRY,
                 "context", "release image")).get("id");
         Await.until("the entry is found by meaning", Duration.ofSeconds(30), () -> foundByMeaning(first, ns, id));
-        Map<String, String> env = new HashMap<>(SEMANTIC);
-        env.put("SEMANTIC_START_DELAY", "PT10S");
-        env.put("DB_URL", stack.databaseUrl());
-        env.put("DB_USER", stack.postgres().user());
-        env.put("DB_PASSWORD", stack.postgres().password());
-        try (ServiceProcess delayed = ServiceProcess.start(ServiceProcess.KNOWLEDGE_SERVICE, env).awaitReady()) {
+        try (ServiceProcess delayed = replica(Map.of("SEMANTIC_START_DELAY", "PT10S")).awaitReady()) {
             long ready = System.nanoTime();
             ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", delayed.port()).usePlaintext().build();
             try {
@@ -151,6 +142,16 @@ class SemanticRecallTest {
                 channel.shutdownNow();
             }
         }
+    }
+
+    /** Another knowledge-service replica with the default model on the stack's database, with {@code settings} over it. */
+    private static ServiceProcess replica(Map<String, String> settings) {
+        Map<String, String> env = new HashMap<>(SEMANTIC);
+        env.putAll(settings);
+        env.put("DB_URL", stack.databaseUrl());
+        env.put("DB_USER", stack.postgres().user());
+        env.put("DB_PASSWORD", stack.postgres().password());
+        return ServiceProcess.start(ServiceProcess.KNOWLEDGE_SERVICE, env);
     }
 
     /** Waits until both replicas' readiness says their vector index is loaded. */
