@@ -57,9 +57,12 @@ USER 10001:10001
 # overrides MaxRAMPercentage). No incubator module is required: a JRE without jdk.incubator.vector
 # would refuse to boot with --add-modules; Lucene's vector search runs without it (scalar code, a
 # warning at start), and JDK_JAVA_OPTIONS=--add-modules=jdk.incubator.vector turns it on where the
-# JRE has the module. java runs as PID 1 and handles SIGTERM itself: calls in flight get
+# JRE has the module. Threads of the lowest Java priority (knowledge-service's embedding and
+# vector index work) run at nice 19, so requests take the cores first: lowering a priority needs no
+# permission, so the JVM's one warning at start that ThreadPriorityPolicy=1 "may require system level
+# permission" does not apply. java runs as PID 1 and handles SIGTERM itself: calls in flight get
 # SHUTDOWN_GRACE to finish.
-ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-XX:+ExitOnOutOfMemoryError", "-XX:TrimNativeHeapInterval=5000", "--sun-misc-unsafe-memory-access=allow", "-jar", "app.jar"]
+ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-XX:+ExitOnOutOfMemoryError", "-XX:TrimNativeHeapInterval=5000", "-XX:ThreadPriorityPolicy=1", "-XX:JavaPriority1_To_OSPriority=19", "--sun-misc-unsafe-memory-access=allow", "-jar", "app.jar"]
 
 # knowledge-service: the gRPC API over PostgreSQL.
 # 9090: gRPC (kaizen.v1, grpc.health.v1, reflection), SERVER_PORT; 9091: admin HTTP (health, metrics), ADMIN_PORT

@@ -35,7 +35,7 @@ final class EmbeddingWorkers implements AutoCloseable {
         this.model = model;
         this.idle = idle;
         for (int i = 0; i < threads; i++) {
-            this.threads.add(Thread.ofPlatform().daemon().name("embedding-worker-" + i).start(this::work));
+            this.threads.add(SemanticRecall.background("embedding-worker-" + i).start(this::work));
         }
     }
 
@@ -75,6 +75,9 @@ final class EmbeddingWorkers implements AutoCloseable {
     /** Embeds one batch of the outbox; how many rows it took (0: the outbox is empty, or all taken). */
     int drainOnce(Embedder embedder) {
         return database.inTransaction(tx -> {
+            // vectors are derived: a commit lost in a crash leaves its outbox rows queued (they go in the same
+            // transaction), so this one need not wait for the disk, and writes do not wait behind it
+            Sql.update(tx, "SET LOCAL synchronous_commit = off");
             List<DbRow> rows = Sql.rows(tx, """
                     SELECT o.id, o.knowledge_id, e.text, md5(e.text) AS text_md5,
                            (v.model = ? AND v.text_md5 = md5(e.text)) IS TRUE AS current

@@ -45,12 +45,23 @@ final class SemanticRecall implements AutoCloseable {
     private final Duration startDelay;
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
+    /**
+     * A thread for the CPU-heavy work of semantic recall (embedding, loading the model, building and
+     * following the vector index): a platform thread at the lowest priority, so that it takes the
+     * cores only when requests leave them. Java priorities reach the operating system with the
+     * Dockerfile's -XX:ThreadPriorityPolicy=1 and -XX:JavaPriority1_To_OSPriority=19 (nice 19, which
+     * needs no permission); without them they change nothing.
+     */
+    static Thread.Builder.OfPlatform background(String name) {
+        return Thread.ofPlatform().daemon().priority(Thread.MIN_PRIORITY).name(name);
+    }
+
     private SemanticRecall(Database database, EmbeddingModel model, Path indexParent, int threads, Duration interval,
                            Duration startDelay) {
         this.database = database;
         this.model = model;
         this.startDelay = startDelay;
-        this.modelLoader = Thread.ofVirtual().name("embedding-model").unstarted(() -> {
+        this.modelLoader = background("embedding-model").unstarted(() -> {
             try {
                 Embedder loaded = Embedder.load(model);
                 embedder.complete(loaded);

@@ -55,7 +55,7 @@ final class VectorFeed implements AutoCloseable {
         this.index = index;
         this.model = model;
         this.interval = interval;
-        this.follower = Thread.ofVirtual().name("vector-feed").unstarted(this::follow);
+        this.follower = SemanticRecall.background("vector-feed").unstarted(this::follow);
     }
 
     /** Loads the index, then follows the changes, in the background. */

@@ -114,6 +114,36 @@ class NearDuplicatesTest extends ServiceTest {
         assertRefused(Status.Code.INVALID_ARGUMENT, () -> setting("write.similarity_threshold", "0.2"));
     }
 
+    /**
+     * The worst case of the candidate probe: the stored entry lacks the new text's rarest words (never
+     * seen before), as many as the threshold allows, so only the commoner words can lead to it. It is
+     * found at the threshold and not one word below, whichever way the probe is searched (every triple
+     * of its words, every pair, or any word).
+     */
+    @Test
+    void anEntryLackingTheRarestWordsAllowedIsFoundAndOneWordMoreIsNot() {
+        record Case(double threshold, int words) {
+        }
+        try {
+            for (Case c : List.of(new Case(0.8, 20), new Case(0.5, 40), new Case(0.5, 60), new Case(0.9, 7))) {
+                setting("write.similarity_threshold", String.valueOf(c.threshold()));
+                String ns = namespace();
+                List<String> words = java.util.stream.IntStream.range(0, c.words()).mapToObj(i -> "qx"
+                        + (char) ('a' + i / 26) + (char) ('a' + i % 26) + "k").toList();
+                int shared = (int) Math.ceil(c.threshold() * c.words());
+                long stored = write(ns + ":default", String.join(" ", words.subList(0, shared)) + ".", "probe");
+                write(ns + ":default", String.join(" ", words.subList(1, shared)) + ".", "probe");
+                refreshSearchStatistics();
+
+                WriteKnowledgeResponse response = write(ns + ":default", String.join(" ", words) + ".", IfSimilar.IF_SIMILAR_SKIP);
+                assertEquals(List.of(stored), ids(response.getSimilarList()), c + ": " + shared + " of the "
+                        + c.words() + " words shared is a Jaccard index of the threshold; one fewer is below it");
+            }
+        } finally {
+            service.settings().resetConfig(ResetConfigRequest.newBuilder().setKey("write.similarity_threshold").build());
+        }
+    }
+
     @Test
     void textWithoutIndexedWordsIsWrittenAndAnUnknownChoiceIsRefused() {
         String ns = namespace();

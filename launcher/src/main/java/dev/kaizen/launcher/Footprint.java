@@ -159,12 +159,7 @@ final class Footprint {
         run.destroy();
         Path pids = LocalRun.pidsFile(work.resolve("data"));
         boolean stopped = run.waitFor(3, TimeUnit.MINUTES);
-        List<ProcessHandle> left = new ArrayList<>();
-        if (Files.isRegularFile(pids)) {
-            for (String pid : Files.readString(pids).strip().split("\\s+")) {
-                ProcessHandle.of(Long.parseLong(pid)).ifPresent(left::add);
-            }
-        }
+        List<ProcessHandle> left = new ArrayList<>(LocalRun.runningProcesses(work.resolve("data")).values());
         System.out.printf("  stopped %.1f s after SIGTERM%n", (System.nanoTime() - start) / 1e9);
         if (!stopped || !left.isEmpty()) {
             System.out.println("  ./kaizen run did not stop everything within three minutes; killing " + left.stream()
@@ -324,11 +319,9 @@ final class Footprint {
         processes.add(run.toHandle());
         run.descendants().forEach(processes::add);
         // the services and PostgreSQL run on after the launcher that started them: the pids file names them
-        for (String pid : Files.readString(LocalRun.pidsFile(work.resolve("data"))).strip().split("\\s+")) {
-            ProcessHandle.of(Long.parseLong(pid)).ifPresent(process -> {
-                processes.add(process);
-                process.descendants().forEach(processes::add);
-            });
+        for (ProcessHandle process : LocalRun.runningProcesses(work.resolve("data")).values()) {
+            processes.add(process);
+            process.descendants().forEach(processes::add);
         }
         for (ProcessHandle process : processes) {
             String command = process.info().commandLine().orElse(process.info().command().orElse(""));

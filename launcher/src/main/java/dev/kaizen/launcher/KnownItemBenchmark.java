@@ -43,8 +43,8 @@ import io.modelcontextprotocol.spec.McpSchema;
  *     queries of 2-4 words of a rule's one-line summary (half of them hold a word the rule's text
  *     lacks) and 942 of the summary as the sentence an agent would ask.</li>
  * </ul>
- * With {@code --rankings FOLDER}, each query's ranked answer (corpus ids and relevance) goes to a
- * file there, for analysis.
+ * With {@code --rankings FOLDER}, each query's ranked answers (corpus ids and scores) go to files
+ * there, for analysis: as served, by words alone and by meaning alone.
  */
 final class KnownItemBenchmark {
     /** A budget no answer of 50 entries reaches: the ranked list whole, for the quality figures. */
@@ -180,16 +180,25 @@ final class KnownItemBenchmark {
                         answers.set(i, ranked);
                     }
                 });
-        if (rankings != null) {
-            Files.createDirectories(rankings);
-            try (PrintWriter out = new PrintWriter(Files.newBufferedWriter(rankings.resolve(
-                    workload.name() + "-" + set.file())))) {
-                for (int i = 0; i < queries.size(); i++) {
-                    out.println(queries.get(i)[0] + "\t" + queries.get(i)[1] + "\t" + String.join(" ", answers.get(i)));
-                }
+        keepRankings(set, "", queries, answers);
+        return Quality.of(set.name(), ranks, sizes);
+    }
+
+    /**
+     * With --rankings: each query's ranked answer, as {@code corpus-id:score[:match]} words, to
+     * {@code <workload>-<kind><query file>} (kind: "" as served, "words-" or "meaning-" alone).
+     */
+    private void keepRankings(QuerySet set, String kind, List<String[]> queries, List<List<String>> answers) throws IOException {
+        if (rankings == null) {
+            return;
+        }
+        Files.createDirectories(rankings);
+        try (PrintWriter out = new PrintWriter(Files.newBufferedWriter(rankings.resolve(
+                workload.name() + "-" + kind + set.file())))) {
+            for (int i = 0; i < queries.size(); i++) {
+                out.println(queries.get(i)[0] + "\t" + queries.get(i)[1] + "\t" + String.join(" ", answers.get(i)));
             }
         }
-        return Quality.of(set.name(), ranks, sizes);
     }
 
     /** The model knowledge-service searches by meaning with, or null when semantic recall is off. */
@@ -199,17 +208,21 @@ final class KnownItemBenchmark {
     }
 
     /** The same queries with search.semantic_weight 0: the word ranking alone (over gRPC). */
-    private Quality wordsAlone(QuerySet set, List<String[]> queries) {
+    private Quality wordsAlone(QuerySet set, List<String[]> queries) throws IOException {
         ConfigServiceGrpc.ConfigServiceBlockingStub config = ConfigServiceGrpc.newBlockingStub(bench.channel);
         config.updateConfig(UpdateConfigRequest.newBuilder().setKey("search.semantic_weight").setValue("0").build());
         try {
             int[] ranks = new int[queries.size()];
+            List<List<String>> answers = new ArrayList<>();
             for (int i = 0; i < queries.size(); i++) {
-                List<Long> ids = bench.knowledge.withDeadlineAfter(10, TimeUnit.SECONDS).getTaskContext(
+                List<TaskContextEntry> entries = bench.knowledge.withDeadlineAfter(10, TimeUnit.SECONDS).getTaskContext(
                         GetTaskContextRequest.newBuilder().setScope(scope).addQueries(queries.get(i)[2]).build())
-                        .getEntriesList().stream().map(TaskContextEntry::getId).toList();
+                        .getEntriesList();
+                List<Long> ids = entries.stream().map(TaskContextEntry::getId).toList();
                 ranks[i] = ids.indexOf(firstId + Long.parseLong(queries.get(i)[1]) - 1) + 1;
+                answers.add(entries.stream().map(entry -> (entry.getId() - firstId + 1) + ":" + entry.getRelevance()).toList());
             }
+            keepRankings(set, "words-", queries, answers);
             return Quality.of(set.name() + ", words alone", ranks, null);
         } finally {
             config.resetConfig(ResetConfigRequest.newBuilder().setKey("search.semantic_weight").build());
@@ -231,25 +244,25 @@ final class KnownItemBenchmark {
             }
         }
         int[] ranks = new int[queries.size()];
+        List<List<String>> answers = new ArrayList<>();
         try (Embedder embedder = Embedder.load(semanticModel())) {
             for (int i = 0; i < queries.size(); i++) {
                 byte[] query = embedder.quantize(embedder.query(queries.get(i)[2]));
+                long[] scores = new long[vectors.size()];
+                for (int j = 0; j < vectors.size(); j++) {
+                    scores[j] = dot(query, vectors.get(j));
+                }
+                // the first 50, best first, the lower id first among equals
+                List<Integer> first = java.util.stream.IntStream.range(0, vectors.size()).boxed()
+                        .sorted((a, b) -> scores[a] != scores[b] ? Long.compare(scores[b], scores[a]) : Long.compare(ids.get(a), ids.get(b)))
+                        .limit(50).toList();
                 long target = firstId + Long.parseLong(queries.get(i)[1]) - 1;
-                int at = ids.indexOf(target);
-                if (at < 0) {
-                    continue;
-                }
-                long targetDot = dot(query, vectors.get(at));
-                int better = 0;
-                for (int j = 0; j < vectors.size() && better < 50; j++) {
-                    long score = dot(query, vectors.get(j));
-                    if (score > targetDot || score == targetDot && ids.get(j) < target) {
-                        better++;
-                    }
-                }
-                ranks[i] = better < 50 ? better + 1 : 0;
+                ranks[i] = first.stream().map(ids::get).toList().indexOf(target) + 1;
+                answers.add(first.stream().map(j -> (ids.get(j) - firstId + 1) + ":"
+                        + String.format("%.4f", embedder.cosine(query, vectors.get(j)))).toList());
             }
         }
+        keepRankings(set, "meaning-", queries, answers);
         return Quality.of(set.name() + ", meaning alone", ranks, null);
     }
 

@@ -37,6 +37,24 @@ public final class LocalRun {
     static Path pidsFile(Path data) {
         return data.resolveSibling(data.getFileName() + ".pids");
     }
+
+    /** The processes of a run, in the order its {@link #pidsFile} names them. */
+    enum Role { KNOWLEDGE_SERVICE, MCP_GATEWAY, POSTGRESQL }
+
+    /** The live processes of the run on {@code data}, by role, as its pids file names them (none when no run is up). */
+    static Map<Role, ProcessHandle> runningProcesses(Path data) throws IOException {
+        Map<Role, ProcessHandle> processes = new java.util.EnumMap<>(Role.class);
+        Path pids = pidsFile(data);
+        if (Files.isRegularFile(pids)) {
+            String[] ids = Files.readString(pids).strip().split("\\s+");
+            for (Role role : Role.values()) {
+                if (role.ordinal() < ids.length) {
+                    ProcessHandle.of(Long.parseLong(ids[role.ordinal()])).ifPresent(process -> processes.put(role, process));
+                }
+            }
+        }
+        return processes;
+    }
     /**
      * PostgreSQL sized for a laptop beside an IDE (fsync, synchronous_commit and full_page_writes stay
      * on): what the operating system caches serves reads beyond the shared buffers.
@@ -115,6 +133,7 @@ public final class LocalRun {
             throw new CannotStart("a service did not start (" + e.getMessage().lines().findFirst().orElse("") + "); its log "
                     + "is in " + logs + ".");
         }
+        // in Role order
         Files.writeString(pidsFile(data), stack.knowledgeService().process().pid() + " "
                 + stack.gateway().process().pid() + " " + postmaster().orElseThrow().pid() + "\n");
         System.out.printf("""
@@ -144,14 +163,11 @@ public final class LocalRun {
             return;
         }
         System.out.println("Stopping Kaizen ...");
-        List<ProcessHandle> processes = new java.util.ArrayList<>();
-        for (String pid : Files.readString(pids).strip().split("\\s+")) {
-            ProcessHandle.of(Long.parseLong(pid)).ifPresent(processes::add);
-        }
+        Map<Role, ProcessHandle> processes = runningProcesses(data);
         // the gateway first, then knowledge-service, then PostgreSQL: each after the one before has gone
-        for (int i : new int[] {1, 0, 2}) {
-            if (i < processes.size()) {
-                ProcessHandle process = processes.get(i);
+        for (Role role : List.of(Role.MCP_GATEWAY, Role.KNOWLEDGE_SERVICE, Role.POSTGRESQL)) {
+            ProcessHandle process = processes.get(role);
+            if (process != null) {
                 process.destroy();
                 try {
                     process.onExit().get(60, java.util.concurrent.TimeUnit.SECONDS);
