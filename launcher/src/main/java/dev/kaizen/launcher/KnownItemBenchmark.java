@@ -249,13 +249,18 @@ final class KnownItemBenchmark {
             for (int i = 0; i < queries.size(); i++) {
                 byte[] query = embedder.quantize(embedder.query(queries.get(i)[2]));
                 long[] scores = new long[vectors.size()];
+                // the first 50, best first, the lower id first among equals: kept in a heap whose head is the worst of them
+                java.util.Comparator<Integer> best = (a, b) -> scores[a] != scores[b] ? Long.compare(scores[b], scores[a])
+                        : Long.compare(ids.get(a), ids.get(b));
+                java.util.PriorityQueue<Integer> heap = new java.util.PriorityQueue<>(best.reversed());
                 for (int j = 0; j < vectors.size(); j++) {
                     scores[j] = dot(query, vectors.get(j));
+                    heap.add(j);
+                    if (heap.size() > 50) {
+                        heap.poll();
+                    }
                 }
-                // the first 50, best first, the lower id first among equals
-                List<Integer> first = java.util.stream.IntStream.range(0, vectors.size()).boxed()
-                        .sorted((a, b) -> scores[a] != scores[b] ? Long.compare(scores[b], scores[a]) : Long.compare(ids.get(a), ids.get(b)))
-                        .limit(50).toList();
+                List<Integer> first = heap.stream().sorted(best).toList();
                 long target = firstId + Long.parseLong(queries.get(i)[1]) - 1;
                 ranks[i] = first.stream().map(ids::get).toList().indexOf(target) + 1;
                 answers.add(first.stream().map(j -> (ids.get(j) - firstId + 1) + ":"

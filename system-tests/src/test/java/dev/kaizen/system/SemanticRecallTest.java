@@ -65,12 +65,10 @@ class SemanticRecallTest {
 
     @Test
     void bothReplicasFindANewEntryByMeaningWithinTwoSecondsOfItsWrite() {
-        String ns = Mcp.unique("meaning");
-        Mcp.ok(mcp, "create_namespace", Map.of("name", ns, "description", "Semantic recall"));
+        String ns = namespace("meaning");
         awaitIndexesReady();
         long written = System.nanoTime();
-        String id = (String) Mcp.ok(mcp, "write_knowledge", Map.of("scope", ns + ":default", "content", ENTRY,
-                "context", "release image")).get("id");
+        String id = writeEntry(ns);
         Await.until("both replicas find the entry by meaning", Duration.ofSeconds(10),
                 () -> foundByMeaning(first, ns, id) && foundByMeaning(second, ns, id));
         double seconds = (System.nanoTime() - written) / 1e9;
@@ -80,10 +78,8 @@ class SemanticRecallTest {
 
     @Test
     void anAgentsQuestionFindsTheEntryOverMcpAndSaysHow() {
-        String ns = Mcp.unique("question");
-        Mcp.ok(mcp, "create_namespace", Map.of("name", ns, "description", "Semantic recall"));
-        String id = (String) Mcp.ok(mcp, "write_knowledge", Map.of("scope", ns + ":default", "content", ENTRY,
-                "context", "release image")).get("id");
+        String ns = namespace("question");
+        String id = writeEntry(ns);
         Map<String, Object> arguments = Map.of("queries", List.of(QUESTION), "scope", ns + ":default");
         Await.until("the entry is found by meaning", Duration.ofSeconds(30), () -> {
             List<?> results = (List<?>) Mcp.ok(mcp, "get_task_context", arguments).get("results");
@@ -100,8 +96,7 @@ class SemanticRecallTest {
 
     @Test
     void anEntryQueuedTwiceInOneBatchIsEmbeddedAndEmbeddingGoesOn() throws Exception {
-        String ns = Mcp.unique("twice");
-        Mcp.ok(mcp, "create_namespace", Map.of("name", ns, "description", "Semantic recall"));
+        String ns = namespace("twice");
         awaitIndexesReady();
         String twice = (String) Mcp.ok(mcp, "write_knowledge", Map.of("scope", ns + ":default", "content",
                 "Rotate the signing keys every quarter.", "context", "signing keys")).get("id");
@@ -115,18 +110,15 @@ class SemanticRecallTest {
             sql.execute("INSERT INTO embedding_outbox (knowledge_id) VALUES (" + twice + ")");
             db.commit();
         }
-        String id = (String) Mcp.ok(mcp, "write_knowledge", Map.of("scope", ns + ":default", "content", ENTRY,
-                "context", "release image")).get("id");
+        String id = writeEntry(ns);
         Await.until("the entry written after it is found by meaning: embedding went on", Duration.ofSeconds(30),
                 () -> foundByMeaning(first, ns, id));
     }
 
     @Test
     void aReplicaWithAStartDelaySearchesByWordsUntilItsIndexLoadsThenByMeaning() {
-        String ns = Mcp.unique("delay");
-        Mcp.ok(mcp, "create_namespace", Map.of("name", ns, "description", "Semantic recall"));
-        String id = (String) Mcp.ok(mcp, "write_knowledge", Map.of("scope", ns + ":default", "content", ENTRY,
-                "context", "release image")).get("id");
+        String ns = namespace("delay");
+        String id = writeEntry(ns);
         Await.until("the entry is found by meaning", Duration.ofSeconds(30), () -> foundByMeaning(first, ns, id));
         try (ServiceProcess delayed = replica(Map.of("SEMANTIC_START_DELAY", "PT10S")).awaitReady()) {
             long ready = System.nanoTime();
@@ -145,6 +137,19 @@ class SemanticRecallTest {
     }
 
     /** Another knowledge-service replica with the default model on the stack's database, with {@code settings} over it. */
+    /** A new namespace of its own for one test, its name from {@code prefix}. */
+    private static String namespace(String prefix) {
+        String ns = Mcp.unique(prefix);
+        Mcp.ok(mcp, "create_namespace", Map.of("name", ns, "description", "Semantic recall"));
+        return ns;
+    }
+
+    /** Writes {@link #ENTRY} into {@code ns}'s default scope over MCP; its id. */
+    private static String writeEntry(String ns) {
+        return (String) Mcp.ok(mcp, "write_knowledge", Map.of("scope", ns + ":default", "content", ENTRY,
+                "context", "release image")).get("id");
+    }
+
     private static ServiceProcess replica(Map<String, String> settings) {
         Map<String, String> env = new HashMap<>(SEMANTIC);
         env.putAll(settings);
